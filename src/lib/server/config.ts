@@ -1,0 +1,128 @@
+/**
+ * The only reader of the environment. Validates every variable once (zod), fills defaults that make
+ * the embedded setup work with no variables at all, and freezes the result.
+ *
+ * Works in SvelteKit and in plain Node CLIs (tsx) alike, so it reads `process.env` directly rather
+ * than `$env/dynamic/private`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when a variable is missing or malformed; its message is one line a person can act on. */
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+const url = (protocols: string[]) =>
+	z.string().refine(
+		(value) => {
+			try {
+				return protocols.includes(new URL(value).protocol);
+			} catch {
+				return false;
+			}
+		},
+		{ message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` }
+	);
+
+/** One entry per variable: its schema and an example shown when the value is wrong. */
+const variables = {
+	DATA_DIR: {
+		schema: z.string().min(1, 'must not be empty').default('./data'),
+		example: '/var/lib/cockpit'
+	},
+	CLICKHOUSE_URL: {
+		schema: url(['http:', 'https:']).optional(),
+		example: 'http://clickhouse.internal:8123'
+	},
+	CLICKHOUSE_USER: { schema: z.string().default('default'), example: 'cockpit' },
+	CLICKHOUSE_PASSWORD: { schema: z.string().default(''), example: 's3cret' },
+	CLICKHOUSE_CLUSTER: {
+		schema: z
+			.string()
+			.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a ClickHouse cluster name (letters, digits, _)')
+			.optional(),
+		example: 'cockpit_cluster'
+	},
+	APP_DATABASE_URL: {
+		schema: url(['postgres:', 'postgresql:']).optional(),
+		example: 'postgres://cockpit@db.internal:5432/cockpit'
+	},
+	LOG_LEVEL: {
+		schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+		example: 'info'
+	}
+} as const;
+
+type Variables = typeof variables;
+type Raw = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+	/** Absolute directory holding every file the app writes (warehouse, app database, demo data). */
+	dataDir: string;
+	warehouse:
+		| { mode: 'embedded'; path: string }
+		| { mode: 'server'; url: string; user: string; password: string; cluster?: string };
+	appDatabase: { client: 'better-sqlite3'; filename: string } | { client: 'pg'; url: string };
+	/** Where `npm run demo:generate` writes the operational systems by default. */
+	demoSourcePath: string;
+	logLevel: Raw['LOG_LEVEL'];
+}
+
+/** Shows a value in an error without leaking a secret. */
+function describeValue(name: string, value: string | undefined): string {
+	if (value === undefined) return 'is missing';
+	if (/PASSWORD|SECRET|KEY/.test(name)) return 'has a value that';
+	return `="${value}"`;
+}
+
+/** Reads and validates `env`. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+	const raw: Record<string, unknown> = {};
+	for (const [name, { schema, example }] of Object.entries(variables)) {
+		const value = env[name] === '' ? undefined : env[name];
+		const parsed = (schema as z.ZodType).safeParse(value);
+		if (!parsed.success) {
+			const problem = parsed.error.issues[0]?.message ?? 'is invalid';
+			throw new ConfigError(
+				`Configuration error: ${name}${describeValue(name, value)} ${problem}. Example: ${name}=${example}`
+			);
+		}
+		raw[name] = parsed.data;
+	}
+	const values = raw as Raw;
+	const dataDir = path.resolve(cwd, values.DATA_DIR);
+	const config: Config = {
+		dataDir,
+		warehouse: values.CLICKHOUSE_URL
+			? {
+					mode: 'server',
+					url: values.CLICKHOUSE_URL,
+					user: values.CLICKHOUSE_USER,
+					password: values.CLICKHOUSE_PASSWORD,
+					cluster: values.CLICKHOUSE_CLUSTER
+				}
+			: { mode: 'embedded', path: path.join(dataDir, 'warehouse') },
+		appDatabase: values.APP_DATABASE_URL
+			? { client: 'pg', url: values.APP_DATABASE_URL }
+			: { client: 'better-sqlite3', filename: path.join(dataDir, 'app.sqlite') },
+		demoSourcePath: path.join(dataDir, 'operational.sqlite'),
+		logLevel: values.LOG_LEVEL
+	};
+	return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+	for (const child of Object.values(value)) {
+		if (child && typeof child === 'object') deepFreeze(child as object);
+	}
+	return Object.freeze(value);
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read on first use. */
+export function getConfig(): Config {
+	cached ??= loadConfig();
+	return cached;
+}
