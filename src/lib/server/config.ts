@@ -72,8 +72,9 @@ export interface Config {
 /** Shows a value in an error without leaking a secret. */
 function describeValue(name: string, value: string | undefined): string {
 	if (value === undefined) return 'is missing';
-	if (/PASSWORD|SECRET|KEY/.test(name)) return 'has a value that';
-	return `="${value}"`;
+	if (/PASSWORD|SECRET|KEY/.test(name)) return ' has a value that';
+	// A URL may carry a password in its user part.
+	return `="${value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')}"`;
 }
 
 /** Reads and validates `env`. Throws ConfigError naming the first bad variable. */
