@@ -149,6 +149,7 @@ export async function runTransform(adapter: Adapter, options: TransformOptions):
 	const results = new Map<string, NodeResult>();
 	const blocked = new Map<string, string>();
 	const ensuredSchemas = new Set<string>();
+	const knownColumns = new Map<string, Promise<string[] | undefined>>();
 	let position = 0;
 	const runNode = async (id: string, threadId: string): Promise<NodeResult> => {
 		const node = manifest.nodes.get(id)!;
@@ -171,6 +172,7 @@ export async function runTransform(adapter: Adapter, options: TransformOptions):
 			fullRefresh: options.fullRefresh ?? false,
 			incremental,
 			ensuredSchemas,
+			knownColumns,
 			manifest,
 			threadId
 		});
@@ -251,6 +253,8 @@ interface ExecutionContext {
 	fullRefresh: boolean;
 	incremental: Map<string, boolean>;
 	ensuredSchemas: Set<string>;
+	/** Columns of relations already checked this run: many tests check the same model. */
+	knownColumns: Map<string, Promise<string[] | undefined>>;
 	manifest: Manifest;
 	threadId: string;
 }
@@ -337,13 +341,21 @@ async function assertTestedColumnExists(node: Node, ctx: ExecutionContext): Prom
 	if (spec.kind === 'singular' || !spec.column) return;
 	const parent = ctx.manifest.nodes.get(spec.attachedTo!)!;
 	const relation = parent.resourceType === 'source' ? parent.relation! : ctx.relationOf(parent);
-	if (!(await ctx.adapter.relationExists(relation))) {
+	const key = ctx.adapter.renderRelation(relation);
+	if (!ctx.knownColumns.has(key)) {
+		ctx.knownColumns.set(
+			key,
+			(async () =>
+				(await ctx.adapter.relationExists(relation)) ? ctx.adapter.listColumns(relation) : undefined)()
+		);
+	}
+	const columns = await ctx.knownColumns.get(key)!;
+	if (!columns) {
 		throw new ProjectError(
 			`${ctx.adapter.renderRelation(relation)} does not exist; build ${parent.name} before testing it`,
 			spec.declaredIn
 		);
 	}
-	const columns = await ctx.adapter.listColumns(relation);
 	if (!columns.includes(spec.column)) {
 		throw new ProjectError(
 			`column '${spec.column}' of ${parent.name} does not exist (columns: ${columns.join(', ')}). Fix the YAML or the model.`,
