@@ -8,7 +8,6 @@
  * machines better than rows/s alone. See bench/README.md for what each figure means.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -24,6 +23,7 @@ import {
 import { getTable } from '../src/lib/server/demo/schema';
 import { parseSourceLocation } from '../src/lib/server/sources/connection';
 import { runCli } from '../scripts/cli';
+import { describeMachine } from './machine';
 
 const USAGE =
 	'usage: npm run bench:generator -- [--scale 1] [--seed 1] [--as-of 2026-11-27] [--out-dir bench/out] [--writer-rows 2000000] [--keep]';
@@ -192,16 +192,6 @@ async function measureWriterCeiling(databasePath: string, limit: number): Promis
 	} finally {
 		await scratch.discard();
 	}
-}
-
-function describeMachine() {
-	return {
-		cpu: os.cpus()[0]?.model ?? 'unknown',
-		cores: os.cpus().length,
-		memoryGb: Math.round(os.totalmem() / 1e9),
-		os: `${os.type()} ${os.release()} ${os.arch()}`,
-		node: process.version
-	};
 }
 
 function formatMarkdown(result: {

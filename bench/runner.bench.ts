@@ -20,6 +20,7 @@ import { runTransform } from '../src/lib/server/transform/runner';
 import type { Adapter } from '../src/lib/server/transform/types';
 import { createWarehouse, type Warehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
+import { describeMachine } from './machine';
 
 const USAGE = 'usage: npm run bench:runner -- [--runs 3] [--rows 10000000] [--out-dir bench/out]';
 const FIXTURE = path.resolve(import.meta.dirname, '../tests/fixtures/canteen');
@@ -306,16 +307,6 @@ function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const middle = Math.floor(sorted.length / 2);
 	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function describeMachine() {
-	return {
-		cpu: os.cpus()[0]?.model ?? 'unknown',
-		cores: os.cpus().length,
-		memoryGb: Math.round(os.totalmem() / 1e9),
-		os: `${os.type()} ${os.release()} ${os.arch()}`,
-		node: process.version
-	};
 }
 
 function formatMarkdown(result: {

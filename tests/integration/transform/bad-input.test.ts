@@ -9,16 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTransform } from '../../../src/lib/server/transform/runner';
 import { openClickHouse, type Engine } from './engines';
+import { copyFixture, FIXTURE } from './fixture';
 
-const FIXTURE = path.resolve('tests/fixtures/canteen');
 let engine: Engine;
 let built: string;
-
-function copyFixture(): string {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canteen-bad-'));
-	fs.cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
-	return dir;
-}
 
 function edit(dir: string, file: string, change: (text: string) => string) {
 	const full = path.join(dir, file);

@@ -4,20 +4,12 @@
  * Each engine works on its own copy of the project, so artifacts never mix.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTransform, type TransformOptions } from '../../../src/lib/server/transform/runner';
 import { openClickHouse, openPostgres, openSqlite, POSTGRES_URL, type Engine } from './engines';
-
-const FIXTURE = path.resolve('tests/fixtures/canteen');
-
-function copyFixture(): string {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canteen-'));
-	fs.cpSync(FIXTURE, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}target`) });
-	return dir;
-}
+import { copyFixture } from './fixture';
 
 type Order = { order_id: string; elder_id: string; order_date: string; meal: string; amount_cents: string };
 
