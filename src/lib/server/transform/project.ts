@@ -14,8 +14,10 @@ export interface ColumnProperties {
 	description: string;
 	/** Generic tests declared on the column (`tests:` or `data_tests:`), as written. */
 	tests: unknown[];
-	/** Seeds: a declared type. */
+	/** Seeds: a declared type; sources: the type the ETL loads. */
 	data_type?: string;
+	/** Free-form properties for tools (e.g. the ETL's personal-data policy). */
+	meta: Record<string, unknown>;
 }
 
 export interface NodeProperties {
@@ -56,6 +58,8 @@ export interface SourceTable {
 	columns: ColumnProperties[];
 	tests: unknown[];
 	meta: Record<string, unknown>;
+	/** The source's own `meta:` (e.g. which connection the ETL reads it from). */
+	sourceMeta: Record<string, unknown>;
 	/** Table-level properties other than the standard ones (loaders, policies), for tools like the ETL. */
 	extra: Record<string, unknown>;
 	file: string;
@@ -261,6 +265,7 @@ function readProperties(
 					columns: toColumns(columns, rel),
 					tests: asList(data_tests ?? tests),
 					meta: (meta as Record<string, unknown>) ?? {},
+					sourceMeta: (source.meta as Record<string, unknown>) ?? {},
 					extra,
 					file: rel
 				});
@@ -290,7 +295,8 @@ function toColumns(columns: unknown, file: string): ColumnProperties[] {
 			name: column.name,
 			description: String(column.description ?? ''),
 			tests: asList(column.data_tests ?? column.tests),
-			data_type: column.data_type === undefined ? undefined : String(column.data_type)
+			data_type: column.data_type === undefined ? undefined : String(column.data_type),
+			meta: (column.meta as Record<string, unknown>) ?? {}
 		};
 	});
 }
