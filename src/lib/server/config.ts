@@ -25,6 +25,17 @@ const url = (protocols: string[]) =>
 		{ message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` }
 	);
 
+/** An operational database: a postgres:// or mysql:// URL, or a SQLite file path. */
+const sourceUrl = z
+	.string()
+	.refine(
+		(value) =>
+			!/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^(postgres|postgresql|mysql|mariadb):\/\//i.test(value),
+		{
+			message: 'must be a postgres:// or mysql:// URL, or a SQLite file path'
+		}
+	);
+
 /** One entry per variable: its schema and an example shown when the value is wrong. */
 const variables = {
 	DATA_DIR: {
@@ -48,6 +59,15 @@ const variables = {
 		schema: url(['postgres:', 'postgresql:']).optional(),
 		example: 'postgres://cockpit@db.internal:5432/cockpit'
 	},
+	PSEUDONYM_KEY_FILE: {
+		schema: z.string().min(1).optional(),
+		example: '/etc/cockpit/pseudonym.key'
+	},
+	SOURCE_ASSISTANCE_URL: { schema: sourceUrl.optional(), example: 'postgres://etl@assist-db/assistance' },
+	SOURCE_CHILDREN_URL: { schema: sourceUrl.optional(), example: 'mysql://etl@children-db/children' },
+	SOURCE_ELDERLY_URL: { schema: sourceUrl.optional(), example: 'postgres://etl@elderly-db/elderly' },
+	SOURCE_COMMUNITY_URL: { schema: sourceUrl.optional(), example: '/srv/data/community.sqlite' },
+	SOURCE_CHARITY_URL: { schema: sourceUrl.optional(), example: 'mysql://etl@charity-db/charity' },
 	LOG_LEVEL: {
 		schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 		example: 'info'
@@ -66,13 +86,17 @@ export interface Config {
 	appDatabase: { client: 'better-sqlite3'; filename: string } | { client: 'pg'; url: string };
 	/** Where `npm run demo:generate` writes the operational systems by default. */
 	demoSourcePath: string;
+	/** Each operational system's database; the demo database unless SOURCE_<SYSTEM>_URL says otherwise. */
+	sources: Record<'assistance' | 'children' | 'elderly' | 'community' | 'charity', string>;
+	/** The secret key for hashing ID numbers; created on first use with owner-only permissions. */
+	pseudonymKeyFile: string;
 	logLevel: Raw['LOG_LEVEL'];
 }
 
 /** Shows a value in an error without leaking a secret. */
 function describeValue(name: string, value: string | undefined): string {
 	if (value === undefined) return 'is missing';
-	if (/PASSWORD|SECRET|KEY/.test(name)) return ' has a value that';
+	if (/PASSWORD|SECRET|KEY$/.test(name)) return ' has a value that';
 	// A URL may carry a password in its user part.
 	return `="${value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')}"`;
 }
@@ -108,6 +132,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 			? { client: 'pg', url: values.APP_DATABASE_URL }
 			: { client: 'better-sqlite3', filename: path.join(dataDir, 'app.sqlite') },
 		demoSourcePath: path.join(dataDir, 'operational.sqlite'),
+		sources: {
+			assistance: values.SOURCE_ASSISTANCE_URL ?? path.join(dataDir, 'operational.sqlite'),
+			children: values.SOURCE_CHILDREN_URL ?? path.join(dataDir, 'operational.sqlite'),
+			elderly: values.SOURCE_ELDERLY_URL ?? path.join(dataDir, 'operational.sqlite'),
+			community: values.SOURCE_COMMUNITY_URL ?? path.join(dataDir, 'operational.sqlite'),
+			charity: values.SOURCE_CHARITY_URL ?? path.join(dataDir, 'operational.sqlite')
+		},
+		pseudonymKeyFile: path.resolve(cwd, values.PSEUDONYM_KEY_FILE ?? path.join(dataDir, 'pseudonym.key')),
 		logLevel: values.LOG_LEVEL
 	};
 	return deepFreeze(config);

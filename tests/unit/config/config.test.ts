@@ -13,6 +13,17 @@ describe('configuration', () => {
 		});
 		expect(config.demoSourcePath).toBe(path.join('/srv/cockpit/data', 'operational.sqlite'));
 		expect(config.logLevel).toBe('info');
+		expect(config.sources.elderly).toBe('/srv/cockpit/data/operational.sqlite');
+		expect(config.pseudonymKeyFile).toBe('/srv/cockpit/data/pseudonym.key');
+	});
+
+	it('takes each operational system’s database from SOURCE_<SYSTEM>_URL', () => {
+		const config = loadConfig({ SOURCE_CHARITY_URL: 'mysql://etl@charity-db/charity' }, '/srv');
+		expect(config.sources.charity).toBe('mysql://etl@charity-db/charity');
+		expect(config.sources.assistance).toBe('/srv/data/operational.sqlite');
+		expect(() => loadConfig({ SOURCE_CHILDREN_URL: 'oracle://x/y' }, '/srv')).toThrow(
+			/^Configuration error: SOURCE_CHILDREN_URL="oracle:\/\/x\/y" must be a postgres:\/\/ or mysql:\/\/ URL, or a SQLite file path/
+		);
 	});
 
 	it('switches to a ClickHouse server and PostgreSQL when their URLs are set', () => {

@@ -2,7 +2,8 @@
  * The raw layer's tables in ClickHouse, from the declarations: one ReplacingMergeTree per source
  * table, keyed by its primary key with the cursor as version, so loading a row twice (a rerun, a
  * killed night run again) never doubles it; `FINAL` or the staging models see the latest version.
- * The quarantine keeps rows that failed validation, with their personal data already removed.
+ * The quarantine keeps rows that failed validation, with their personal data already removed, keyed
+ * by (source, key, reason) so that a rerun of the night does not list a bad row twice.
  */
 import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q } from '../warehouse';
@@ -71,6 +72,6 @@ export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTabl
   reason LowCardinality(String),
   detail String,
   row String
-) ENGINE = MergeTree ORDER BY (source, quarantined_at)`
+) ENGINE = ReplacingMergeTree(quarantined_at) ORDER BY (source, source_key, reason)`
 	);
 }

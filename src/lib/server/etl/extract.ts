@@ -1,0 +1,64 @@
+/**
+ * Reads a source table's rows changed since the watermark, in pages ordered by (cursor, primary key):
+ * keyset pagination streams any table in bounded memory on SQLite, PostgreSQL and MySQL alike (knex's
+ * SQLite `.stream()` would buffer the whole result). The watermark page starts at the watermark itself
+ * (>=): rows sharing its timestamp are read again, which the raw layer's keyed replace makes harmless.
+ */
+import type { Knex } from 'knex';
+import type { DeclaredTable } from './declarations';
+import type { SourceRow } from './pseudonymise';
+
+export const PAGE_ROWS = 50_000;
+
+export async function* extractChanges(
+	db: Knex,
+	table: DeclaredTable,
+	watermark: string | undefined,
+	pageRows = PAGE_ROWS
+): AsyncGenerator<SourceRow[]> {
+	const columns = [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
+	const { cursor, primaryKey } = table;
+	let after: { cursor: unknown; key: unknown } | undefined;
+	for (;;) {
+		const query = db(table.sourceTable).select(columns).orderBy([cursor, primaryKey]).limit(pageRows);
+		if (after) {
+			query.where((q) =>
+				q
+					.where(cursor, '>', after!.cursor as Knex.Value)
+					.orWhere((same) =>
+						same
+							.where(cursor, '=', after!.cursor as Knex.Value)
+							.andWhere(primaryKey, '>', after!.key as Knex.Value)
+					)
+			);
+		} else if (watermark !== undefined) {
+			query.where(cursor, '>=', watermark);
+		}
+		const page = (await query) as SourceRow[];
+		if (page.length > 0) yield page;
+		if (page.length < pageRows) return;
+		const last = page[page.length - 1]!;
+		after = { cursor: last[cursor], key: last[primaryKey] };
+	}
+}
+
+/** Fails with one line naming the source and the columns it lacks. */
+export async function checkSourceColumns(db: Knex, table: DeclaredTable, display: string): Promise<void> {
+	let info: Record<string, unknown>;
+	try {
+		info = await db(table.sourceTable).columnInfo();
+	} catch (error) {
+		throw new Error(
+			`${display}: cannot read table ${table.sourceTable}: ${(error as Error).message.split('\n')[0]}`
+		);
+	}
+	const present = new Set(Object.keys(info));
+	if (present.size === 0) throw new Error(`${display}: table ${table.sourceTable} does not exist`);
+	const wanted = [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
+	const missing = wanted.filter((name) => !present.has(name));
+	if (missing.length > 0) {
+		throw new Error(
+			`${display}: table ${table.sourceTable} lacks declared column(s) ${missing.join(', ')}; fix the source or ${table.file}`
+		);
+	}
+}

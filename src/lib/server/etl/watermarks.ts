@@ -1,0 +1,35 @@
+/** Per-table watermarks (the latest cursor value loaded), kept in the warehouse's meta database. */
+import type { Warehouse } from '../warehouse';
+
+export const WATERMARKS_TABLE = 'meta.etl_watermarks';
+
+export async function ensureWatermarkTable(warehouse: Warehouse): Promise<void> {
+	await warehouse.command(`CREATE DATABASE IF NOT EXISTS meta${warehouse.onCluster}`);
+	await warehouse.command(
+		`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE}${warehouse.onCluster} (
+  source String,
+  cursor_value String,
+  run_id String,
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at) ORDER BY source`
+	);
+}
+
+export async function readWatermarks(warehouse: Warehouse): Promise<Map<string, string>> {
+	const rows = await warehouse.query<{ source: string; cursor_value: string }>(
+		`SELECT source, cursor_value FROM ${WATERMARKS_TABLE} FINAL`
+	);
+	return new Map(rows.map((r) => [r.source, r.cursor_value]));
+}
+
+/** Called only after the table's rows are committed to raw and quarantine. */
+export async function advanceWatermark(
+	warehouse: Warehouse,
+	source: string,
+	cursorValue: string,
+	runId: string
+) {
+	await warehouse.insert(WATERMARKS_TABLE, [
+		{ source, cursor_value: cursorValue, run_id: runId, updated_at: new Date().toISOString() }
+	]);
+}
