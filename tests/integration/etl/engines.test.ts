@@ -1,0 +1,122 @@
+/**
+ * The ETL reads the bureau's operational databases of every kind it runs — SQLite, PostgreSQL and
+ * MariaDB/MySQL (the machine's servers, filled by the generator with the same seed) — and the
+ * warehouse ends up with the same contents from each. Server engines join when their URLs are set.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadAreas } from '../../../src/lib/server/areas/areas';
+import { generateDemo } from '../../../src/lib/server/demo/generate';
+import { loadDeclarations } from '../../../src/lib/server/etl/declarations';
+import { createPseudonymiser } from '../../../src/lib/server/etl/pseudonymise';
+import { runEtl } from '../../../src/lib/server/etl/run-etl';
+import { openSourceDatabase, parseSourceLocation } from '../../../src/lib/server/sources/connection';
+import { createWarehouse } from '../../../src/lib/server/warehouse';
+
+const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
+const MYSQL_URL = process.env.TEST_MYSQL_URL;
+const DEMO = { seed: 11, scale: 0.002, asOf: '2026-04-30', progress: 'quiet' as const };
+const KEY = Buffer.alloc(32, 7);
+const suffix = `${process.pid}_${Date.now().toString(36)}`;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-engines-'));
+const systems = ['assistance', 'children', 'elderly', 'community', 'charity'];
+let reference: Record<string, string>;
+
+/** Loads one source into a fresh warehouse and returns a checksum per raw table. */
+async function loadAndChecksum(sourceUrl: string, name: string): Promise<Record<string, string>> {
+	const warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, `warehouse-${name}`) });
+	try {
+		const result = await runEtl({
+			warehouse,
+			declarations: loadDeclarations(),
+			connections: Object.fromEntries(systems.map((s) => [s, sourceUrl])),
+			pseudonymiser: createPseudonymiser(KEY),
+			areas: loadAreas(),
+			runId: name,
+			today: '2026-11-28'
+		});
+		expect(result.tables.filter((t) => t.error)).toEqual([]);
+		const tables = await warehouse.query<{ name: string }>(
+			"SELECT name FROM system.tables WHERE database = 'raw' ORDER BY name"
+		);
+		const sums: Record<string, string> = {};
+		for (const { name: table } of tables) {
+			const columns = (
+				await warehouse.query<{ name: string }>(
+					"SELECT name FROM system.columns WHERE database = 'raw' AND table = {t:String} AND name NOT IN ('_loaded_at', '_run_id') ORDER BY position",
+					{ t: table }
+				)
+			).map((c) => `\`${c.name}\``);
+			const [row] = await warehouse.query<{ n: string; h: string }>(
+				`SELECT count() AS n, toString(groupBitXor(cityHash64(${columns.join(', ')}))) AS h FROM raw.\`${table}\` FINAL`
+			);
+			sums[table] = `${row!.n}:${row!.h}`;
+		}
+		return sums;
+	} finally {
+		await warehouse.close();
+	}
+}
+
+beforeAll(async () => {
+	const file = path.join(dir, 'operational.sqlite');
+	await generateDemo({ ...DEMO, target: file });
+	reference = await loadAndChecksum(file, 'sqlite');
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+it('loads all 20 tables from SQLite', () => {
+	expect(Object.keys(reference)).toHaveLength(20);
+	for (const [table, sum] of Object.entries(reference))
+		expect(Number(sum.split(':')[0]), table).toBeGreaterThan(0);
+});
+
+describe.skipIf(!POSTGRES_URL)(
+	`PostgreSQL${POSTGRES_URL ? '' : ' (skipped: TEST_POSTGRES_URL not set)'}`,
+	() => {
+		const schema = `etl_src_${suffix}`;
+		const admin = () => openSourceDatabase(parseSourceLocation(POSTGRES_URL!));
+		beforeAll(async () => {
+			const db = admin();
+			await db.raw('CREATE SCHEMA ??', [schema]);
+			await db.destroy();
+		});
+		afterAll(async () => {
+			const db = admin();
+			await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+			await db.destroy();
+		});
+
+		it('gives the same warehouse as SQLite', async () => {
+			const url = new URL(POSTGRES_URL!);
+			url.searchParams.set('options', `-c search_path=${schema}`);
+			await generateDemo({ ...DEMO, target: url.toString() });
+			expect(await loadAndChecksum(url.toString(), 'postgres')).toEqual(reference);
+		});
+	}
+);
+
+describe.skipIf(!MYSQL_URL)(`MariaDB/MySQL${MYSQL_URL ? '' : ' (skipped: TEST_MYSQL_URL not set)'}`, () => {
+	const database = `etl_src_${suffix}`;
+	const admin = () => openSourceDatabase(parseSourceLocation(MYSQL_URL!));
+	beforeAll(async () => {
+		const db = admin();
+		await db.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4', [database]);
+		await db.destroy();
+	});
+	afterAll(async () => {
+		const db = admin();
+		await db.raw('DROP DATABASE IF EXISTS ??', [database]);
+		await db.destroy();
+	});
+
+	it('gives the same warehouse as SQLite', async () => {
+		const url = new URL(MYSQL_URL!);
+		url.pathname = `/${database}`;
+		await generateDemo({ ...DEMO, target: url.toString() });
+		expect(await loadAndChecksum(url.toString(), 'mysql')).toEqual(reference);
+	});
+});
