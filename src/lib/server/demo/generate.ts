@@ -19,7 +19,7 @@ import { elderlyJobs } from './systems/elderly';
 import { createWorld, type TableJob, type World } from './world';
 
 /** Bumped whenever the same seed would produce different data. */
-export const GENERATOR_VERSION = '1';
+export const GENERATOR_VERSION = '2';
 
 export interface GenerateOptions {
 	seed: number;

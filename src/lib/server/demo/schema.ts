@@ -186,7 +186,7 @@ export const TABLES: readonly Table[] = [
 		name: 'service_facilities',
 		columns: [
 			id(),
-			str('code', 12),
+			str('code', 16),
 			str('kind', 24),
 			str('name', 64),
 			area('township_code', 9),

@@ -318,7 +318,8 @@ async function writeDay(
 		await insert('service_facilities', [
 			{
 				id,
-				code: `ZD${place.community_code.slice(-10)}`,
+				// Four digits after the community (the generator uses two), so a new station's code is new.
+				code: `ZD${place.community_code.slice(2)}${String(id % 10_000).padStart(4, '0')}`,
 				kind: 'community_station',
 				name: `${place.community_code}养老服务站`,
 				township_code: place.township_code,

@@ -79,7 +79,8 @@ export function elderlyJobs(world: World): TableJob[] {
 				const opened = random.chance(0.76) ? -random.int(1, 2_500) : random.int(0, calendar.lastDay);
 				facilityRows.push([
 					id,
-					`ZD${community.code}${String(n).padStart(2, '0')}`.slice(0, 12),
+					// 站 code: the community code without the province prefix, and the station's number in it.
+					`ZD${community.code.slice(2)}${String(n).padStart(2, '0')}`,
 					'community_station',
 					`${community.name}养老服务站`,
 					t.code,

@@ -1,0 +1,10 @@
+select
+    id as service_record_id,
+    person_id,
+    township_code,
+    service_type,
+    served_at,
+    provider,
+    updated_at
+from {{ source('assistance', 'service_records') }} final
+where _deleted = 0

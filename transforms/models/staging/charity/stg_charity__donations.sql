@@ -1,0 +1,14 @@
+select
+    id as donation_id,
+    donation_no,
+    org_id,
+    fund_id,
+    project_id,
+    donor_type,
+    channel,
+    township_code,
+    amount,
+    donated_at,
+    updated_at
+from {{ source('charity', 'donations') }} final
+where _deleted = 0
