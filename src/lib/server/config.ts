@@ -68,6 +68,19 @@ const variables = {
 	SOURCE_ELDERLY_URL: { schema: sourceUrl.optional(), example: 'postgres://etl@elderly-db/elderly' },
 	SOURCE_COMMUNITY_URL: { schema: sourceUrl.optional(), example: '/srv/data/community.sqlite' },
 	SOURCE_CHARITY_URL: { schema: sourceUrl.optional(), example: 'mysql://etl@charity-db/charity' },
+	PIPELINE_SCHEDULE: {
+		schema: z
+			.string()
+			.refine((value) => value === 'off' || value.trim().split(/\s+/).length >= 5, {
+				message: 'must be a cron expression of 5 or 6 fields, or off'
+			})
+			.default('0 2 * * *'),
+		example: '0 2 * * *'
+	},
+	PORT: {
+		schema: z.coerce.number().int().min(1).max(65535).default(3000),
+		example: '3000'
+	},
 	LOG_LEVEL: {
 		schema: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 		example: 'info'
@@ -90,6 +103,10 @@ export interface Config {
 	sources: Record<'assistance' | 'children' | 'elderly' | 'community' | 'charity', string>;
 	/** The secret key for hashing ID numbers; created on first use with owner-only permissions. */
 	pseudonymKeyFile: string;
+	/** When the nightly pipeline runs (cron, Asia/Shanghai), or 'off'. */
+	pipelineSchedule: string;
+	/** The port the server listens on (adapter-node reads PORT too); the CLI uses it to reach the server. */
+	port: number;
 	logLevel: Raw['LOG_LEVEL'];
 }
 
@@ -140,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 			charity: values.SOURCE_CHARITY_URL ?? path.join(dataDir, 'operational.sqlite')
 		},
 		pseudonymKeyFile: path.resolve(cwd, values.PSEUDONYM_KEY_FILE ?? path.join(dataDir, 'pseudonym.key')),
+		pipelineSchedule: values.PIPELINE_SCHEDULE,
+		port: values.PORT,
 		logLevel: values.LOG_LEVEL
 	};
 	return deepFreeze(config);
