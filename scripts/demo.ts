@@ -1,30 +1,34 @@
 /**
- * npm run demo -- [--scale 1] [--seed 1] [--regenerate]
+ * npm run demo -- [--scale 0.1] [--seed 1] [--regenerate] [--no-serve]
  *
- * The one command to see the product working. Today it does what exists and says plainly what does
- * not: generates the operational systems (once), opens the warehouse and the app database, and lists
- * the parts still to be built. It never pretends.
+ * The one command to see the product working: generates the bureau's operational systems (once),
+ * runs the nightly pipeline (ETL → models and tests → publish), builds the app if needed and starts
+ * the server, printing its URL. Parts not built yet are listed, never pretended.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openAppDatabase, closeAppDatabase } from '../src/lib/server/appdb/db';
+import { closeAppDatabase, openAppDatabase } from '../src/lib/server/appdb/db';
 import { migrateToLatest } from '../src/lib/server/appdb/migrate';
 import { getConfig } from '../src/lib/server/config';
 import { defaultAsOf } from '../src/lib/server/demo/calendar';
 import { DemoOptionsError, generateDemo } from '../src/lib/server/demo/generate';
+import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse } from '../src/lib/server/warehouse';
 import { runCli } from './cli';
 
-const USAGE = 'usage: npm run demo -- [--scale 1] [--seed 1] [--regenerate]';
+const USAGE = 'usage: npm run demo -- [--scale 0.1] [--seed 1] [--regenerate] [--no-serve]';
 
 await runCli(async () => {
 	let values;
 	try {
 		({ values } = parseArgs({
 			options: {
-				scale: { type: 'string', default: '1' },
+				scale: { type: 'string', default: '0.1' },
 				seed: { type: 'string', default: '1' },
-				regenerate: { type: 'boolean', default: false }
+				regenerate: { type: 'boolean', default: false },
+				'no-serve': { type: 'boolean', default: false }
 			}
 		}));
 	} catch (error) {
@@ -32,7 +36,6 @@ await runCli(async () => {
 	}
 	const config = getConfig();
 	const say = (line: string) => process.stdout.write(`${line}\n`);
-
 	say('青岛市民政数据驾驶舱 — demo');
 	say(`DATA_DIR: ${config.dataDir}`);
 
@@ -42,19 +45,21 @@ await runCli(async () => {
 		say(`✓ Operational systems: ${target} exists (use --regenerate to build it again)`);
 	} else {
 		const scale = Number(values.scale);
-		const seed = Number(values.seed);
-		say(`… Generating the operational systems at scale ${scale} (1 = Qingdao; takes a few minutes at 1)`);
-		const summary = await generateDemo({ seed, scale, asOf: defaultAsOf(), target });
-		const rows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
 		say(
-			`✓ Operational systems: ${rows.toLocaleString('en-US')} rows as of ${summary.asOf} in ${summary.target}`
+			`… Generating the operational systems at scale ${scale} (1 = all of Qingdao: a few minutes and ~3 GB)`
 		);
+		const summary = await generateDemo({ seed: Number(values.seed), scale, asOf: defaultAsOf(), target });
+		const rows = Object.values(summary.rows).reduce((a, b) => a + b, 0);
+		say(`✓ Operational systems: ${rows.toLocaleString('en-US')} rows as of ${summary.asOf}`);
 	}
 
-	// 2. The warehouse.
-	const warehouse = await createWarehouse();
+	// 2. Tonight's pipeline, now.
+	const warehouse = await createWarehouse(config.warehouse);
 	try {
-		say(`✓ Warehouse: ClickHouse ${await warehouse.version()} (${warehouse.mode}, ${warehouse.location})`);
+		say(`… Running the pipeline on ClickHouse ${await warehouse.version()} (${warehouse.mode})`);
+		const outcome = await runPipeline({ warehouse, config, trigger: 'manual' });
+		say(`${outcome.status === 'failed' ? '✗' : '✓'} Pipeline ${outcome.status}: ${outcome.message}`);
+		if (outcome.status === 'failed') process.exitCode = 1;
 	} finally {
 		await warehouse.close();
 	}
@@ -62,18 +67,24 @@ await runCli(async () => {
 	// 3. The app database.
 	const appDb = await openAppDatabase();
 	try {
-		const applied = await migrateToLatest(appDb);
-		say(
-			`✓ App database: ${config.appDatabase.client === 'pg' ? 'PostgreSQL' : config.appDatabase.filename} (${applied.length} migrations applied now)`
-		);
+		await migrateToLatest(appDb);
+		say(`✓ App database ready`);
 	} finally {
 		await closeAppDatabase(appDb);
 	}
 
 	say('');
-	say('Not built yet, so not shown here:');
-	say('  ✗ the dbt-style runner and the KPI models (transforms/)');
-	say('  ✗ the nightly ETL into ClickHouse and the pipeline');
-	say('  ✗ the dashboard pages, exports and the big screen');
-	say('Until they exist the warehouse holds no KPIs; `npm run dev` serves only the skeleton page.');
+	say('Not built yet: the KPI API, the dashboard pages, exports and the big screen (the app serves a');
+	say('status page, /api/health and the pipeline API).');
+	if (values['no-serve'] || process.exitCode) return;
+
+	// 4. The server (it owns the warehouse from now on; `npm run pipeline` goes through it).
+	if (!fs.existsSync(path.resolve('build/index.js'))) {
+		say('… Building the app');
+		const build = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
+		if (build.status !== 0) throw new Error('vite build failed; see the output above');
+	}
+	say(`✓ Starting the server: http://localhost:${config.port}/`);
+	const server = spawn(process.execPath, ['build/index.js'], { stdio: 'inherit', env: process.env });
+	await new Promise((resolve) => server.on('exit', resolve));
 });

@@ -1,0 +1,139 @@
+/**
+ * npm run bench:pipeline -- [--scale 0.1] [--as-of 2026-11-27] [--out-dir bench/out] [--keep]
+ *
+ * The nightly pipeline at a scale: a full first night (ETL rows/s next to ClickHouse reading the same
+ * SQLite tables directly with its sqlite() table function, in the same run, as a ratio; build
+ * seconds; total), then one demo tick and its whole pipeline. Figures go to bench/README.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/lib/server/config';
+import { generateDemo } from '../src/lib/server/demo/generate';
+import { tickDemo } from '../src/lib/server/demo/tick';
+import { loadDeclarations } from '../src/lib/server/etl/declarations';
+import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
+import { createWarehouse, type Warehouse } from '../src/lib/server/warehouse';
+import { runCli } from '../scripts/cli';
+import { describeMachine } from './machine';
+
+await runCli(async () => {
+	const { values } = parseArgs({
+		options: {
+			scale: { type: 'string', default: '0.1' },
+			'as-of': { type: 'string', default: '2026-11-27' },
+			'out-dir': { type: 'string', default: 'bench/out' },
+			keep: { type: 'boolean', default: false }
+		}
+	});
+	const scale = Number(values.scale);
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
+	const config = loadConfig({ DATA_DIR: dataDir, PIPELINE_SCHEDULE: 'off' });
+	const say = (line: string) => process.stderr.write(`${line}\n`);
+	try {
+		say(`Pipeline benchmark: scale ${scale}, as of ${values['as-of']}, in ${dataDir}`);
+		await generateDemo({
+			seed: 1,
+			scale,
+			asOf: values['as-of']!,
+			target: config.demoSourcePath,
+			progress: 'quiet'
+		});
+		const warehouse = await createWarehouse(config.warehouse);
+		try {
+			const direct = await readDirectly(warehouse, config.demoSourcePath);
+			say(
+				`  ClickHouse sqlite() read: ${direct.rows.toLocaleString('en-US')} rows in ${direct.seconds.toFixed(1)} s`
+			);
+			const t0 = performance.now();
+			const night = await runPipeline({ warehouse, config, trigger: 'manual' });
+			const nightSeconds = (performance.now() - t0) / 1000;
+			if (night.status !== 'success') throw new Error(`the first night did not succeed: ${night.message}`);
+			say(
+				`  first night: ${night.rowsRead.toLocaleString('en-US')} rows, ETL ${night.etlSeconds.toFixed(1)} s, build ${night.buildSeconds.toFixed(1)} s`
+			);
+
+			await warehouse.close();
+			const tickStarted = performance.now();
+			const tick = await tickDemo(config.demoSourcePath);
+			const tickWriteSeconds = (performance.now() - tickStarted) / 1000;
+			const reopened = await createWarehouse(config.warehouse);
+			let tickNight;
+			try {
+				const t1 = performance.now();
+				tickNight = await runPipeline({ warehouse: reopened, config, trigger: 'manual' });
+				tickNight = { ...tickNight, totalSeconds: (performance.now() - t1) / 1000 };
+			} finally {
+				await reopened.close();
+			}
+			const etlRowsPerSecond = night.rowsRead / night.etlSeconds;
+			const directRowsPerSecond = direct.rows / direct.seconds;
+			const result = {
+				date: new Date().toISOString(),
+				machine: describeMachine(),
+				scale,
+				asOf: values['as-of'],
+				firstNight: {
+					rows: night.rowsRead,
+					etlSeconds: night.etlSeconds,
+					etlRowsPerSecond,
+					buildSeconds: night.buildSeconds,
+					totalSeconds: nightSeconds
+				},
+				directRead: { rows: direct.rows, seconds: direct.seconds, rowsPerSecond: directRowsPerSecond },
+				etlToDirectRatio: etlRowsPerSecond / directRowsPerSecond,
+				tick: {
+					day: tick.day,
+					writeSeconds: tickWriteSeconds,
+					rowsRead: tickNight.rowsRead,
+					quarantined: tickNight.rowsQuarantined,
+					etlSeconds: tickNight.etlSeconds,
+					buildSeconds: tickNight.buildSeconds,
+					totalSeconds: tickNight.totalSeconds,
+					status: tickNight.status
+				}
+			};
+			fs.mkdirSync(values['out-dir']!, { recursive: true });
+			const file = path.join(
+				values['out-dir']!,
+				`pipeline-${result.date.slice(0, 16).replace(/:/g, '')}-scale-${scale}.json`
+			);
+			fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+			process.stdout.write(
+				[
+					`| figure | value |`,
+					`| --- | ---: |`,
+					`| first night: rows extracted | ${night.rowsRead.toLocaleString('en-US')} |`,
+					`| ETL rows/s | ${Math.round(etlRowsPerSecond).toLocaleString('en-US')} |`,
+					`| ClickHouse sqlite() direct read rows/s | ${Math.round(directRowsPerSecond).toLocaleString('en-US')} |`,
+					`| ETL ÷ direct read | ${result.etlToDirectRatio.toFixed(2)} × |`,
+					`| build (models + tests + publish), s | ${night.buildSeconds.toFixed(1)} |`,
+					`| first night total, s | ${nightSeconds.toFixed(1)} |`,
+					`| tick: rows read / quarantined | ${tickNight.rowsRead} / ${tickNight.rowsQuarantined} |`,
+					`| tick pipeline total, s (ETL ${tickNight.etlSeconds.toFixed(1)} + build ${tickNight.buildSeconds.toFixed(1)}) | ${tickNight.totalSeconds.toFixed(1)} |`,
+					'',
+					`Figures written to ${file}`
+				].join('\n') + '\n'
+			);
+		} finally {
+			await warehouse.close().catch(() => {});
+		}
+	} finally {
+		if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+	}
+});
+
+/** ClickHouse reading every declared source table straight from the SQLite file: the ceiling. */
+async function readDirectly(warehouse: Warehouse, file: string) {
+	const started = performance.now();
+	let rows = 0;
+	for (const table of loadDeclarations()) {
+		const [row] = await warehouse.query<{ n: string }>(
+			'SELECT count() AS n, sum(cityHash64(*)) AS h FROM sqlite({file:String}, {table:String})',
+			{ file, table: table.sourceTable }
+		);
+		rows += Number(row!.n);
+	}
+	return { rows, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,156 @@
+/**
+ * The nightly pipeline end to end on real parts (SQLite demo systems, embedded ClickHouse): a night
+ * publishes and records itself; a night whose data breaks an error-severity test publishes nothing
+ * and says why, leaving yesterday's marts; a night killed half-way and run again equals a clean night.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import knex from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/lib/server/config';
+import { generateDemo } from '../../../src/lib/server/demo/generate';
+import { runPipeline } from '../../../src/lib/server/pipeline/run-pipeline';
+import { listRuns } from '../../../src/lib/server/pipeline/run-log';
+import { createWarehouse, type Warehouse } from '../../../src/lib/server/warehouse';
+
+const DEMO = { seed: 21, scale: 0.002, asOf: '2026-06-30', progress: 'quiet' as const };
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A DATA_DIR with demo systems generated into it, and its configuration. */
+async function prepareDataDir(name: string) {
+	const dataDir = path.join(root, name);
+	const config = loadConfig({ DATA_DIR: dataDir, PIPELINE_SCHEDULE: 'off' });
+	await generateDemo({ ...DEMO, target: config.demoSourcePath });
+	return config;
+}
+
+/** Each raw table's rows and content hash, bookkeeping columns aside. */
+async function rawChecksums(warehouse: Warehouse): Promise<Record<string, string>> {
+	const tables = await warehouse.query<{ name: string }>(
+		"SELECT name FROM system.tables WHERE database = 'raw' ORDER BY name"
+	);
+	const out: Record<string, string> = {};
+	for (const { name } of tables) {
+		const columns = (
+			await warehouse.query<{ name: string }>(
+				"SELECT name FROM system.columns WHERE database = 'raw' AND table = {t:String} AND name NOT IN ('_loaded_at', '_run_id') ORDER BY position",
+				{ t: name }
+			)
+		).map((c) => `\`${c.name}\``);
+		const [row] = await warehouse.query<{ n: string; h: string }>(
+			`SELECT count() AS n, toString(groupBitXor(cityHash64(${columns.join(', ')}))) AS h FROM raw.\`${name}\` FINAL`
+		);
+		out[name] = `${row!.n}:${row!.h}`;
+	}
+	return out;
+}
+
+describe('a night, and a night that must not publish', () => {
+	let warehouse: Warehouse;
+	let config: ReturnType<typeof loadConfig>;
+
+	beforeAll(async () => {
+		config = await prepareDataDir('nights');
+		warehouse = await createWarehouse(config.warehouse);
+	});
+	afterAll(async () => warehouse?.close());
+
+	it('publishes and records the run, the loads and every node', async () => {
+		const outcome = await runPipeline({ warehouse, config, trigger: 'manual' });
+		expect(outcome.status, outcome.message).toBe('success');
+		expect(outcome.dataVersion).toBe(1);
+		expect(outcome.rowsLoaded).toBeGreaterThan(10_000);
+		const [run] = await listRuns(warehouse, 1);
+		expect(run).toMatchObject({ run_id: outcome.runId, status: 'success', data_version: '1' });
+		const loads = await warehouse.query<{ n: string }>(
+			'SELECT count() AS n FROM meta.etl_loads WHERE run_id = {r:String}',
+			{
+				r: outcome.runId
+			}
+		);
+		expect(Number(loads[0]!.n)).toBe(20);
+		const failedNodes = await warehouse.query<{ n: string }>(
+			"SELECT count() AS n FROM meta.node_runs WHERE run_id = {r:String} AND status IN ('error', 'fail')",
+			{ r: outcome.runId }
+		);
+		expect(Number(failedNodes[0]!.n)).toBe(0);
+	});
+
+	it('keeps yesterday’s marts when tonight’s data fails an error-severity test', async () => {
+		const marts = await warehouse.query<{ name: string; total_rows: string }>(
+			"SELECT name, toString(total_rows) AS total_rows FROM system.tables WHERE database = 'marts' ORDER BY name"
+		);
+		expect(marts.length).toBeGreaterThan(0);
+		// A platform starts writing a category the models do not know.
+		const source = knex({
+			client: 'better-sqlite3',
+			connection: { filename: config.demoSourcePath },
+			useNullAsDefault: true
+		});
+		await source('persons')
+			.where('id', 1)
+			.update({ category: '临时困难', updated_at: '2026-06-30 23:00:00' });
+		await source.destroy();
+
+		const outcome = await runPipeline({ warehouse, config, trigger: 'manual' });
+		expect(outcome.status).toBe('failed');
+		expect(outcome.dataVersion).toBeUndefined();
+		expect(outcome.message).toMatch(
+			/^Not published: \d+ model\(s\) or test\(s\) failed; yesterday's numbers stay\. .*accepted_values_stg_assistance__persons_category/
+		);
+		expect(
+			await warehouse.query(
+				"SELECT name, toString(total_rows) AS total_rows FROM system.tables WHERE database = 'marts' ORDER BY name"
+			)
+		).toEqual(marts);
+		const versions = await warehouse.query<{ v: string }>(
+			'SELECT toString(max(version)) AS v FROM meta.data_versions'
+		);
+		expect(versions[0]!.v).toBe('1');
+		const [run] = await listRuns(warehouse, 1);
+		expect(run).toMatchObject({ run_id: outcome.runId, status: 'failed' });
+	});
+});
+
+describe('a night killed half-way', () => {
+	it('run again, gives the same raw layer as a clean night', async () => {
+		const clean = await prepareDataDir('clean');
+		const killed = await prepareDataDir('killed');
+		// The same key for both, so hashed columns compare.
+		fs.mkdirSync(killed.dataDir, { recursive: true });
+		fs.writeFileSync(killed.pseudonymKeyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+		fs.writeFileSync(clean.pseudonymKeyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+
+		const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/pipeline.ts'], {
+			env: { ...process.env, DATA_DIR: killed.dataDir, PIPELINE_SCHEDULE: 'off' },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let stdout = '';
+		child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+		const exited = once(child, 'exit');
+		// Kill it once a few tables have loaded, mid-ETL.
+		const deadline = Date.now() + 60_000;
+		while ((stdout.match(/^✓ /gm) ?? []).length < 4 && Date.now() < deadline)
+			await new Promise((r) => setTimeout(r, 20));
+		child.kill('SIGKILL');
+		await exited;
+		expect(child.signalCode).toBe('SIGKILL');
+		expect(stdout).not.toMatch(/building and testing/);
+
+		let warehouse = await createWarehouse(killed.warehouse);
+		try {
+			expect((await runPipeline({ warehouse, config: killed, trigger: 'manual' })).status).toBe('success');
+			const afterRerun = await rawChecksums(warehouse);
+			await warehouse.close();
+			warehouse = await createWarehouse(clean.warehouse);
+			expect((await runPipeline({ warehouse, config: clean, trigger: 'manual' })).status).toBe('success');
+			expect(afterRerun).toEqual(await rawChecksums(warehouse));
+		} finally {
+			await warehouse.close();
+		}
+	});
+});
