@@ -53,7 +53,14 @@ async function main(): Promise<number> {
 		return 0;
 	}
 	const verb = positionals[0] as Verb | undefined;
-	if (!verb || !(VERBS as readonly string[]).includes(verb) || positionals.length > 1) {
+	// dbt takes `-s a b`; parseArgs hands the second selector over as a positional.
+	const extraSelectors = positionals.slice(1);
+	if (extraSelectors.length > 0 && !values.select && !values.models) {
+		throw new ProjectError(
+			`unexpected arguments "${extraSelectors.join(' ')}"; selectors follow -s\n${USAGE}`
+		);
+	}
+	if (!verb || !(VERBS as readonly string[]).includes(verb)) {
 		throw new ProjectError(
 			`expected one verb of ${VERBS.join(', ')}, got "${positionals.join(' ')}"\n${USAGE}`
 		);
@@ -83,7 +90,7 @@ async function main(): Promise<number> {
 		const outcome = await runTransform(connection.adapter, {
 			projectDir: path.resolve(values['project-dir']),
 			verb,
-			select: [...(values.select ?? []), ...(values.models ?? [])],
+			select: [...(values.select ?? []), ...(values.models ?? []), ...extraSelectors],
 			exclude: values.exclude,
 			fullRefresh: values['full-refresh'],
 			threads,

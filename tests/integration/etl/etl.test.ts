@@ -230,4 +230,23 @@ describe('a system that cannot be reached', () => {
 		).toBe(true);
 		expect(result.tables.filter((t) => !t.source.startsWith('charity.')).every((t) => !t.error)).toBe(true);
 	});
+
+	it('names the source and the missing column when a table lost a declared column', async () => {
+		const broken = path.join(dir, 'broken.sqlite');
+		fs.copyFileSync(source, broken);
+		const db = knex({ client: 'better-sqlite3', connection: { filename: broken }, useNullAsDefault: true });
+		await db.raw('ALTER TABLE donations DROP COLUMN channel');
+		await db.destroy();
+		const result = await runEtl({
+			...options,
+			runId: 'night-4',
+			connections: { ...options.connections, charity: broken }
+		});
+		expect(result.status).toBe('partial');
+		const donations = result.tables.find((t) => t.source === 'charity.donations')!;
+		expect(donations.error).toMatch(
+			/^charity \(.*broken\.sqlite\): table donations lacks declared column\(s\) channel; fix the source or models\/staging\/charity\/_charity__sources\.yml$/
+		);
+		expect(result.tables.find((t) => t.source === 'charity.charity_orgs')!.error).toBeUndefined();
+	});
 });

@@ -60,11 +60,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineOut
 		log(`Pipeline ${runId}: extracting from the operational systems`);
 		const transformsDir = options.transformsDir ?? DEFAULT_TRANSFORMS_DIR;
 		const etlStarted = performance.now();
+		const key = loadOrCreateKey(config.pseudonymKeyFile);
 		const etl = await runEtl({
 			warehouse,
 			declarations: loadDeclarations(transformsDir),
 			connections: config.sources,
-			pseudonymiser: createPseudonymiser(loadOrCreateKey(config.pseudonymKeyFile)),
+			pseudonymiser: createPseudonymiser(key),
+			key,
 			areas: loadAreas(),
 			runId,
 			today: now.setZone(BUREAU_TIME_ZONE).toISODate()!,

@@ -354,7 +354,11 @@ function addTest(
 		.slice(0, 10);
 	const uniqueId = `test.${manifest.projectName}.${test.name}.${hash}`;
 	if (manifest.nodes.has(uniqueId)) return;
-	const parentTags = test.dependsOn.flatMap((id) => manifest.nodes.get(id)?.config.tags ?? []);
+	// A generic test carries the tags of the node it is declared on (not of a relationships target);
+	// a singular test only its own, or `tag:staging` would pull in every test that reads staging.
+	const parentTags = test.spec.attachedTo
+		? (manifest.nodes.get(test.spec.attachedTo)?.config.tags ?? [])
+		: [];
 	manifest.nodes.set(uniqueId, {
 		uniqueId,
 		resourceType: 'test',

@@ -26,6 +26,8 @@ export interface TransformOptions {
 	verb: Verb;
 	select?: string[];
 	exclude?: string[];
+	/** dbt's --indirect-selection for tests: eager (default), cautious or buildable. */
+	indirectSelection?: 'eager' | 'cautious' | 'buildable';
 	fullRefresh?: boolean;
 	/** Nodes run at once where the adapter allows it. */
 	threads?: number;
@@ -71,7 +73,11 @@ export async function runTransform(adapter: Adapter, options: TransformOptions):
 	const manifest = parseProject(files, renderer, adapter.defaultSchema);
 	renderDescriptions(manifest, renderer);
 	const graph = buildGraph(manifest);
-	const selected = selectNodes(manifest, graph, { select: options.select, exclude: options.exclude });
+	const selected = selectNodes(manifest, graph, {
+		select: options.select,
+		exclude: options.exclude,
+		indirect: options.indirectSelection
+	});
 
 	const publishing = options.verb === 'build' && options.publish === true;
 	const relationOf = (node: Node): Relation =>

@@ -12,6 +12,12 @@ import { closestHint } from './project';
 export interface Selection {
 	select?: string[];
 	exclude?: string[];
+	/**
+	 * Which tests follow a selection, as dbt's --indirect-selection: eager (default) takes a test when
+	 * any node it tests is selected; cautious only when all are; buildable when all are selected or
+	 * upstream of the selection.
+	 */
+	indirect?: 'eager' | 'cautious' | 'buildable';
 }
 
 export function selectNodes(manifest: Manifest, graph: Graph, selection: Selection): Set<string> {
@@ -22,10 +28,20 @@ export function selectNodes(manifest: Manifest, graph: Graph, selection: Selecti
 	const excluded = selection.exclude?.length
 		? union(selection.exclude.flatMap(splitSpaces).map((s) => matchSelector(manifest, graph, all, s)))
 		: new Set<string>();
-	// Tests follow their parents: a test is in when any node it tests is in (and it was not excluded).
+	// Tests follow their parents (unless excluded themselves).
+	const isIn = (id: string) => selected.has(id) && !excluded.has(id);
+	const upstream =
+		selection.indirect === 'buildable' ? reach([...selected], graph.parents) : new Set<string>();
 	for (const node of all) {
 		if (node.resourceType !== 'test' || excluded.has(node.uniqueId)) continue;
-		if (node.dependsOn.some((id) => selected.has(id) && !excluded.has(id))) selected.add(node.uniqueId);
+		const parents = node.dependsOn;
+		const take =
+			selection.indirect === 'cautious'
+				? parents.every(isIn)
+				: selection.indirect === 'buildable'
+					? parents.some(isIn) && parents.every((id) => isIn(id) || upstream.has(id))
+					: parents.some(isIn);
+		if (take) selected.add(node.uniqueId);
 	}
 	for (const id of excluded) selected.delete(id);
 	return selected;

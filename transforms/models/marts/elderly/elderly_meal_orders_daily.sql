@@ -1,0 +1,16 @@
+{{ config(order_by='(day, township_code)') }}
+{#- 助餐订单 per day and township: orders, order amount and subsidy, and the elders who ordered as a
+    uniqExact state, so distinct beneficiaries over any period and area are uniqExactMerge(elders_state). -#}
+select
+    ordered_on as day,
+    district_code,
+    township_code,
+    count(*) as orders,
+    sum(amount) as amount,
+    sum(subsidy) as subsidy,
+    uniqExactState(elder_id) as elders_state
+from {{ ref('int_meal_orders_joined_to_areas') }}
+group by
+    day,
+    district_code,
+    township_code
