@@ -60,13 +60,14 @@ export async function loadTableDirect(options: DirectLoadOptions): Promise<Omit<
 	const rawHasRows =
 		Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`))[0]?.n ?? 0) > 0;
 
-	// The rows changed since the watermark, with each check's verdict; personal data is not selected
+	// The rows changed since the watermark (a plain comparison, which the engine hands down to SQLite,
+	// so a night reads only its changes), with each check's verdict; personal data is not selected
 	// beyond this point except through the pseudonymising expressions below.
 	const checked = `
 WITH src AS (
 	SELECT ${sourceColumns.map(q).join(', ')}
 	FROM sqlite({file:String}, {source_table:String})
-	WHERE {watermark:String} = '' OR toString(${cursor}) >= {watermark:String}
+	${options.watermark === undefined ? '' : `WHERE ${cursor} >= {watermark:String}`}
 ),
 checked AS (
 	SELECT *,
