@@ -21,7 +21,7 @@ import { createWarehouse, type Warehouse } from '../src/lib/server/warehouse';
 
 const VERBS = ['seed', 'run', 'test', 'build', 'compile', 'ls', 'docs'] as const;
 const USAGE = `usage: npm run transform -- <${VERBS.join('|')}> [--project-dir transforms] [-s selector …] [--exclude selector …]
-       [--full-refresh] [--threads N] [--vars '{key: value}'] [--publish] [--target sqlite:file|postgres://…]
+       [--indirect-selection eager|cautious|buildable] [--full-refresh] [--threads N] [--vars '{key: value}'] [--publish] [--target sqlite:file|postgres://…]
        [--resource-type model …] [--output selector|name|path|json]`;
 
 async function main(): Promise<number> {
@@ -34,6 +34,7 @@ async function main(): Promise<number> {
 				select: { type: 'string', short: 's', multiple: true },
 				models: { type: 'string', short: 'm', multiple: true },
 				exclude: { type: 'string', multiple: true },
+				'indirect-selection': { type: 'string', default: 'eager' },
 				'full-refresh': { type: 'boolean', default: false },
 				threads: { type: 'string', default: '1' },
 				vars: { type: 'string' },
@@ -80,6 +81,10 @@ async function main(): Promise<number> {
 			throw new ProjectError(`--vars must be a mapping, e.g. --vars '{start_date: 2026-01-01}'`);
 		}
 	}
+	const indirect = values['indirect-selection'] as 'eager' | 'cautious' | 'buildable';
+	if (!['eager', 'cautious', 'buildable'].includes(indirect)) {
+		throw new ProjectError(`--indirect-selection must be eager, cautious or buildable, got "${indirect}"`);
+	}
 	const output = values.output as 'selector' | 'name' | 'path' | 'json';
 	if (!['selector', 'name', 'path', 'json'].includes(output)) {
 		throw new ProjectError(`--output must be selector, name, path or json, got "${values.output}"`);
@@ -92,6 +97,7 @@ async function main(): Promise<number> {
 			verb,
 			select: [...(values.select ?? []), ...(values.models ?? []), ...extraSelectors],
 			exclude: values.exclude,
+			indirectSelection: indirect,
 			fullRefresh: values['full-refresh'],
 			threads,
 			vars,

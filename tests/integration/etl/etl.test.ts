@@ -70,11 +70,13 @@ function looksLikeIdNumber(value: string): boolean {
 beforeAll(async () => {
 	await generateDemo({ seed: 5, scale: 0.003, asOf: '2026-06-30', target: source, progress: 'quiet' });
 	warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, 'warehouse') });
+	const key = loadOrCreateKey(path.join(dir, 'pseudonym.key'));
 	options = {
 		warehouse,
 		declarations: loadDeclarations(),
 		connections: Object.fromEntries(systems.map((s) => [s, source])),
-		pseudonymiser: createPseudonymiser(loadOrCreateKey(path.join(dir, 'pseudonym.key'))),
+		pseudonymiser: createPseudonymiser(key),
+		key,
 		areas: loadAreas(),
 		runId: 'night-1',
 		today: '2026-11-28'

@@ -213,6 +213,30 @@ describe('the command line', () => {
 		expect(ls('-s', 'tag:marts,stg_orders+')).toEqual(['daily_orders', 'elder_orders', 'order_log']);
 	});
 
+	it('takes tests along as dbt’s --indirect-selection says', () => {
+		const tests = (mode: string) => {
+			const result = cli([
+				'ls',
+				'--project-dir',
+				FIXTURE,
+				'-s',
+				'stg_orders',
+				'--resource-type',
+				'test',
+				'--output',
+				'name',
+				'--indirect-selection',
+				mode
+			]);
+			expect(result.status, result.stderr).toBe(0);
+			return result.stdout.trim().split('\n');
+		};
+		const relationships = 'relationships_stg_orders_station_id_station_id_ref_stg_stations';
+		expect(tests('eager')).toContain(relationships);
+		expect(tests('cautious')).not.toContain(relationships);
+		expect(tests('cautious')).toContain('unique_stg_orders_order_id');
+	});
+
 	it('says which selector matched nothing', () => {
 		const result = cli(['ls', '--project-dir', FIXTURE, '-s', 'elder_order']);
 		expect(result.status).toBe(2);
