@@ -93,9 +93,7 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 			for (const table of tables) {
 				const watermark = watermarks.get(sourceName(table));
 				results.push(
-					sqliteFile
-						? await loadTableFromSqliteFile(db, display, sqliteFile, table, watermark, context, options, log)
-						: await loadTable(db, display, table, watermark, context, options, log)
+					await loadOneTable({ db, display, sqliteFile, table, watermark, context, options, log })
 				);
 			}
 		} finally {
@@ -114,118 +112,113 @@ export function sourceName(table: DeclaredTable): string {
 	return `${table.system}.${table.sourceTable}`;
 }
 
-async function loadTable(
-	db: Knex,
-	display: string,
-	table: DeclaredTable,
-	watermark: string | undefined,
-	context: ValidationContext,
-	options: EtlOptions,
-	log: (line: string) => void
-): Promise<TableLoad> {
-	const started = performance.now();
-	const load: TableLoad = { source: sourceName(table), read: 0, loaded: 0, quarantined: 0, seconds: 0 };
-	const { warehouse, pseudonymiser, runId } = options;
-	try {
-		await checkSourceColumns(db, table, display);
-		let maxCursor = watermark;
-		const rawName = `${table.rawSchema}.${table.rawTable}`;
-		// A first load has nothing to collide with in raw; skipping the lookup keeps it fast.
-		const rawHasRows =
-			Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${rawName}`))[0]?.n ?? 0) > 0;
-		const loadedAt = new Date().toISOString();
-		for await (const page of extractChanges(db, table, watermark)) {
-			load.read += page.length;
-			const duplicates = table.naturalKey
-				? await findDuplicateKeys(warehouse, table, page, rawHasRows)
-				: new Set<unknown>();
-			const good: unknown[][] = [];
-			const bad: Record<string, unknown>[] = [];
-			for (const row of page) {
-				const cursorValue = String(row[table.cursor]);
-				if (maxCursor === undefined || cursorValue > maxCursor) maxCursor = cursorValue;
-				const values = pseudonymiser.toRawValues(table, row);
-				const rejection: Rejection | undefined =
-					validateRow(table, row, context) ??
-					(duplicates.has(row[table.primaryKey])
-						? {
-								reason: 'duplicate_key',
-								detail: `${table.naturalKey}=${String(row[table.naturalKey!])} already belongs to another row`
-							}
-						: undefined);
-				if (rejection) {
-					bad.push({
-						run_id: runId,
-						quarantined_at: loadedAt,
-						source: load.source,
-						source_key: String(row[table.primaryKey] ?? ''),
-						reason: rejection.reason,
-						detail: rejection.detail,
-						row: JSON.stringify(Object.fromEntries(rawColumnNames(table).map((name, i) => [name, values[i]])))
-					});
-					continue;
-				}
-				const deleted = table.softDelete ? truthy(row[table.softDelete]) : false;
-				good.push([...values, deleted ? 1 : 0, versionOf(cursorValue), loadedAt, runId]);
-			}
-			if (good.length > 0) {
-				await warehouse.insert(rawName, good, {
-					format: 'JSONCompactEachRow',
-					columns: [...rawColumnNames(table), '_deleted', '_version', '_loaded_at', '_run_id']
-				});
-			}
-			if (bad.length > 0) await warehouse.insert(QUARANTINE_TABLE, bad);
-			load.loaded += good.length;
-			load.quarantined += bad.length;
-		}
-		if (maxCursor !== undefined && maxCursor !== watermark) {
-			await advanceWatermark(warehouse, load.source, maxCursor, runId);
-		}
-		log(`✓ ${load.source}: read ${load.read}, loaded ${load.loaded}, quarantined ${load.quarantined}`);
-	} catch (error) {
-		load.error = oneLine(error);
-		log(`✗ ${load.source}: ${load.error}`);
-	}
-	load.seconds = (performance.now() - started) / 1000;
-	return load;
+/** What an extraction path reports: its counts and the highest cursor value it read. */
+export interface Extracted {
+	read: number;
+	loaded: number;
+	quarantined: number;
+	maxCursor?: string;
 }
 
-/** The direct path: the engine reads the file; the watermark moves after both inserts. */
-async function loadTableFromSqliteFile(
-	db: Knex,
-	display: string,
-	file: string,
-	table: DeclaredTable,
-	watermark: string | undefined,
-	context: ValidationContext,
-	options: EtlOptions,
-	log: (line: string) => void
-): Promise<TableLoad> {
+interface TableJob {
+	db: Knex;
+	display: string;
+	/** Set when the engine reads this SQLite file itself. */
+	sqliteFile?: string;
+	table: DeclaredTable;
+	watermark: string | undefined;
+	context: ValidationContext;
+	options: EtlOptions;
+	log: (line: string) => void;
+}
+
+/** One table, by either path; the watermark moves only after its rows are in. */
+async function loadOneTable(job: TableJob): Promise<TableLoad> {
+	const { table, watermark, options, log } = job;
 	const started = performance.now();
 	const source = sourceName(table);
 	try {
-		await checkSourceColumns(db, table, display);
-		const load = (await loadTableDirect({
-			warehouse: options.warehouse,
-			file,
-			table,
-			watermark,
-			context,
-			key: options.key,
-			runId: options.runId,
-			source
-		})) as TableLoad & { maxCursor?: string };
-		const { maxCursor, ...result } = load;
-		if (maxCursor !== undefined && maxCursor !== watermark) {
-			await advanceWatermark(options.warehouse, source, maxCursor, options.runId);
+		await checkSourceColumns(job.db, table, job.display);
+		const result = job.sqliteFile
+			? await loadTableDirect({
+					warehouse: options.warehouse,
+					file: job.sqliteFile,
+					table,
+					watermark,
+					context: job.context,
+					key: options.key,
+					runId: options.runId,
+					source
+				})
+			: await loadThroughJs(job, source);
+		if (result.maxCursor !== undefined && result.maxCursor !== watermark) {
+			await advanceWatermark(options.warehouse, source, result.maxCursor, options.runId);
 		}
 		log(`✓ ${source}: read ${result.read}, loaded ${result.loaded}, quarantined ${result.quarantined}`);
-		return { ...result, seconds: (performance.now() - started) / 1000 };
+		const { read, loaded, quarantined } = result;
+		return { source, read, loaded, quarantined, seconds: (performance.now() - started) / 1000 };
 	} catch (error) {
 		const message = oneLine(error);
 		log(`✗ ${source}: ${message}`);
 		return { ...failed(table, message), seconds: (performance.now() - started) / 1000 };
 	}
+}
+
+/** The JavaScript path: keyset pages through knex, pseudonymised and validated in memory. */
+async function loadThroughJs(job: TableJob, source: string): Promise<Extracted> {
+	const { table, watermark, context } = job;
+	const { warehouse, pseudonymiser, runId } = job.options;
+	const result: Extracted = { read: 0, loaded: 0, quarantined: 0, maxCursor: watermark };
+	const rawName = `${table.rawSchema}.${table.rawTable}`;
+	// A first load has nothing to collide with in raw; skipping the lookup keeps it fast.
+	const rawHasRows =
+		Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${rawName}`))[0]?.n ?? 0) > 0;
+	const loadedAt = new Date().toISOString();
+	for await (const page of extractChanges(job.db, table, watermark)) {
+		result.read += page.length;
+		const duplicates = table.naturalKey
+			? await findDuplicateKeys(warehouse, table, page, rawHasRows)
+			: new Set<unknown>();
+		const good: unknown[][] = [];
+		const bad: Record<string, unknown>[] = [];
+		for (const row of page) {
+			const cursorValue = String(row[table.cursor]);
+			if (result.maxCursor === undefined || cursorValue > result.maxCursor) result.maxCursor = cursorValue;
+			const values = pseudonymiser.toRawValues(table, row);
+			const rejection: Rejection | undefined =
+				validateRow(table, row, context) ??
+				(duplicates.has(row[table.primaryKey])
+					? {
+							reason: 'duplicate_key',
+							detail: `${table.naturalKey}=${String(row[table.naturalKey!])} already belongs to another row`
+						}
+					: undefined);
+			if (rejection) {
+				bad.push({
+					run_id: runId,
+					quarantined_at: loadedAt,
+					source,
+					source_key: String(row[table.primaryKey] ?? ''),
+					reason: rejection.reason,
+					detail: rejection.detail,
+					row: JSON.stringify(Object.fromEntries(rawColumnNames(table).map((name, i) => [name, values[i]])))
+				});
+				continue;
+			}
+			const deleted = table.softDelete ? truthy(row[table.softDelete]) : false;
+			good.push([...values, deleted ? 1 : 0, versionOf(cursorValue), loadedAt, runId]);
+		}
+		if (good.length > 0) {
+			await warehouse.insert(rawName, good, {
+				format: 'JSONCompactEachRow',
+				columns: [...rawColumnNames(table), '_deleted', '_version', '_loaded_at', '_run_id']
+			});
+		}
+		if (bad.length > 0) await warehouse.insert(QUARANTINE_TABLE, bad);
+		result.loaded += good.length;
+		result.quarantined += bad.length;
+	}
+	return result;
 }
 
 function rawColumnNames(table: DeclaredTable): string[] {

@@ -9,7 +9,7 @@ import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q } from '../warehouse';
 import { rawColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
 import { QUARANTINE_TABLE, rawType } from './raw-tables';
-import type { TableLoad } from './run-etl';
+import type { Extracted } from './run-etl';
 import type { ValidationContext } from './validate';
 
 const BLOCK = 64;
@@ -33,7 +33,7 @@ export interface DirectLoadOptions {
 	source: string;
 }
 
-export async function loadTableDirect(options: DirectLoadOptions): Promise<Omit<TableLoad, 'seconds'>> {
+export async function loadTableDirect(options: DirectLoadOptions): Promise<Extracted> {
 	const { warehouse, table, runId } = options;
 	const pads = hmacPads(options.key);
 	const params = {
@@ -101,12 +101,11 @@ SELECT count() AS read, countIf(_verdict.1 != '') AS bad, toString(max(toString(
 	const read = Number(counts!.read);
 	const quarantined = Number(counts!.bad);
 	return {
-		source: options.source,
 		read,
 		loaded: read - quarantined,
 		quarantined,
-		...(read > 0 ? { maxCursor: counts!.max_cursor } : {})
-	} as Omit<TableLoad, 'seconds'> & { maxCursor?: string };
+		maxCursor: read > 0 ? counts!.max_cursor : options.watermark
+	};
 }
 
 /** sqlite() hands SQLite booleans over as text ('1', '0'); the JS path's truthy() in SQL. */
