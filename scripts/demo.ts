@@ -57,7 +57,15 @@ await runCli(async () => {
 	const warehouse = await createWarehouse(config.warehouse);
 	try {
 		say(`… Running the pipeline on ClickHouse ${await warehouse.version()} (${warehouse.mode})`);
-		const outcome = await runPipeline({ warehouse, config, trigger: 'manual' });
+		const outcome = await runPipeline({
+			warehouse,
+			config,
+			trigger: 'manual',
+			// The phases only; `npm run pipeline` shows every table and node.
+			log: (line) => {
+				if (/^Pipeline .*: (extracting|building)/.test(line)) say(`  ${line.replace(/^Pipeline \S+: /, '')}`);
+			}
+		});
 		say(`${outcome.status === 'failed' ? '✗' : '✓'} Pipeline ${outcome.status}: ${outcome.message}`);
 		if (outcome.status === 'failed') process.exitCode = 1;
 	} finally {
