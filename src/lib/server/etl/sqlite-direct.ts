@@ -76,28 +76,41 @@ checked AS (
 )`;
 	const values = layout.map(({ name, source }) => `${valueExpression(source)} AS ${q(name)}`);
 	const deleted = table.softDelete ? `toUInt8(${isTrue(q(table.softDelete))})` : 'toUInt8(0)';
-	await warehouse.command(
-		`INSERT INTO ${raw} (${[...layout.map((c) => q(c.name)), '_deleted', '_version', '_loaded_at', '_run_id'].join(', ')})
-${checked}
-SELECT ${values.join(', ')}, ${deleted},
-	toUInt64(toUnixTimestamp(toDateTime(substring(toString(${cursor}), 1, 19), 'UTC'))),
-	now64(3, 'UTC'), {run_id:String}
-FROM checked WHERE _verdict.1 = ''`,
-		params
-	);
-	await warehouse.command(
-		`INSERT INTO ${QUARANTINE_TABLE} (run_id, quarantined_at, source, source_key, reason, detail, row)
-${checked}
-SELECT {run_id:String}, now64(3, 'UTC'), {source:String}, toString(${pk}), _verdict.1, _verdict.2,
-	trim(formatRowNoNewline('JSONEachRow', ${layout.map((c) => `${valueExpression(c.source)} AS ${q(c.name)}`).join(', ')}))
-FROM checked WHERE _verdict.1 != ''`,
-		params
-	);
-	const [counts] = await warehouse.query<{ read: string; bad: string; max_cursor: string }>(
-		`${checked}
-SELECT count() AS read, countIf(_verdict.1 != '') AS bad, toString(max(toString(${cursor}))) AS max_cursor FROM checked`,
-		params
-	);
+	// Read the source once into an in-memory stage (pseudonymised values and verdicts only), then
+	// split it: a Memory table vanishes with the process, so a killed run leaves nothing behind.
+	const stage = `etl_stage.${q(`${table.rawTable}__${runId.replace(/\W/g, '_')}`)}`;
+	await warehouse.command(`CREATE DATABASE IF NOT EXISTS etl_stage`);
+	await warehouse.command(`DROP TABLE IF EXISTS ${stage}`);
+	const stageSelect = `${checked}
+SELECT ${values.join(', ')}, ${deleted} AS _deleted,
+	toUInt64(toUnixTimestamp(toDateTime(substring(toString(${cursor}), 1, 19), 'UTC'))) AS _version,
+	toString(${pk}) AS _source_key, toString(${cursor}) AS _cursor, _verdict
+FROM checked`;
+	// Created empty, then filled: Memory tables cannot take part in CREATE … AS SELECT's rename.
+	await warehouse.command(`CREATE TABLE ${stage} ENGINE = Memory EMPTY AS ${stageSelect}`, params);
+	await warehouse.command(`INSERT INTO ${stage} ${stageSelect}`, params);
+	let counts: { read: string; bad: string; max_cursor: string } | undefined;
+	try {
+		const rawNames = layout.map((c) => q(c.name));
+		await warehouse.command(
+			`INSERT INTO ${raw} (${[...rawNames, '_deleted', '_version', '_loaded_at', '_run_id'].join(', ')})
+SELECT ${[...rawNames, '_deleted', '_version'].join(', ')}, now64(3, 'UTC'), {run_id:String}
+FROM ${stage} WHERE _verdict.1 = ''`,
+			params
+		);
+		await warehouse.command(
+			`INSERT INTO ${QUARANTINE_TABLE} (run_id, quarantined_at, source, source_key, reason, detail, row)
+SELECT {run_id:String}, now64(3, 'UTC'), {source:String}, _source_key, _verdict.1, _verdict.2,
+	trim(formatRowNoNewline('JSONEachRow', ${rawNames.join(', ')}))
+FROM ${stage} WHERE _verdict.1 != ''`,
+			params
+		);
+		[counts] = await warehouse.query<{ read: string; bad: string; max_cursor: string }>(
+			`SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max_cursor FROM ${stage}`
+		);
+	} finally {
+		await warehouse.command(`DROP TABLE IF EXISTS ${stage}`);
+	}
 	const read = Number(counts!.read);
 	const quarantined = Number(counts!.bad);
 	return {
