@@ -14,6 +14,7 @@ import { createPseudonymiser } from '../../../src/lib/server/etl/pseudonymise';
 import { runEtl } from '../../../src/lib/server/etl/run-etl';
 import { openSourceDatabase, parseSourceLocation } from '../../../src/lib/server/sources/connection';
 import { createWarehouse } from '../../../src/lib/server/warehouse';
+import { rawChecksums } from '../raw-checksums';
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 const MYSQL_URL = process.env.TEST_MYSQL_URL;
@@ -44,23 +45,7 @@ async function loadAndChecksum(
 			today: '2026-11-28'
 		});
 		expect(result.tables.filter((t) => t.error)).toEqual([]);
-		const tables = await warehouse.query<{ name: string }>(
-			"SELECT name FROM system.tables WHERE database = 'raw' ORDER BY name"
-		);
-		const sums: Record<string, string> = {};
-		for (const { name: table } of tables) {
-			const columns = (
-				await warehouse.query<{ name: string }>(
-					"SELECT name FROM system.columns WHERE database = 'raw' AND table = {t:String} AND name NOT IN ('_loaded_at', '_run_id') ORDER BY position",
-					{ t: table }
-				)
-			).map((c) => `\`${c.name}\``);
-			const [row] = await warehouse.query<{ n: string; h: string }>(
-				`SELECT count() AS n, toString(groupBitXor(cityHash64(${columns.join(', ')}))) AS h FROM raw.\`${table}\` FINAL`
-			);
-			sums[table] = `${row!.n}:${row!.h}`;
-		}
-		return sums;
+		return await rawChecksums(warehouse);
 	} finally {
 		await warehouse.close();
 	}

@@ -16,6 +16,7 @@ import { loadDeclarations } from '../../../src/lib/server/etl/declarations';
 import { createPseudonymiser, loadOrCreateKey } from '../../../src/lib/server/etl/pseudonymise';
 import { runEtl, type EtlOptions } from '../../../src/lib/server/etl/run-etl';
 import { createWarehouse, type Warehouse } from '../../../src/lib/server/warehouse';
+import { rawChecksums } from '../raw-checksums';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-'));
 const source = path.join(dir, 'operational.sqlite');
@@ -29,29 +30,16 @@ const count = async (sql: string) =>
 const sourceDb = () =>
 	knex({ client: 'better-sqlite3', connection: { filename: source }, useNullAsDefault: true });
 
-/** One hash of every raw table's latest rows and the quarantine: equal contents, equal hash. */
+/** Every raw table's latest rows and the quarantine: equal contents, equal checksums. */
 async function warehouseChecksum(): Promise<Record<string, string>> {
-	const tables = await warehouse.query<{ name: string }>(
-		"SELECT concat(database, '.', name) AS name FROM system.tables WHERE database = 'raw' ORDER BY name"
-	);
-	const out: Record<string, string> = {};
-	for (const { name } of tables) {
-		const columns = (
-			await warehouse.query<{ name: string }>(
-				"SELECT name FROM system.columns WHERE concat(database, '.', table) = {t:String} AND name NOT IN ('_loaded_at', '_run_id') ORDER BY position",
-				{ t: name }
+	return {
+		...(await rawChecksums(warehouse)),
+		quarantine: String(
+			await count(
+				'SELECT groupBitXor(cityHash64(source, source_key, reason, detail, row)) FROM meta.quarantine FINAL'
 			)
-		).map((c) => `\`${c.name}\``);
-		out[name] = String(
-			await count(`SELECT groupBitXor(cityHash64(${columns.join(', ')})) FROM ${name} FINAL`)
-		);
-	}
-	out.quarantine = String(
-		await count(
-			'SELECT groupBitXor(cityHash64(source, source_key, reason, detail, row)) FROM meta.quarantine FINAL'
 		)
-	);
-	return out;
+	};
 }
 
 /**

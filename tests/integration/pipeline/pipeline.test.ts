@@ -15,6 +15,7 @@ import { generateDemo } from '../../../src/lib/server/demo/generate';
 import { runPipeline } from '../../../src/lib/server/pipeline/run-pipeline';
 import { listRuns } from '../../../src/lib/server/pipeline/run-log';
 import { createWarehouse, type Warehouse } from '../../../src/lib/server/warehouse';
+import { rawChecksums } from '../raw-checksums';
 
 const DEMO = { seed: 21, scale: 0.002, asOf: '2026-06-30', progress: 'quiet' as const };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-'));
@@ -26,27 +27,6 @@ async function prepareDataDir(name: string) {
 	const config = loadConfig({ DATA_DIR: dataDir, PIPELINE_SCHEDULE: 'off' });
 	await generateDemo({ ...DEMO, target: config.demoSourcePath });
 	return config;
-}
-
-/** Each raw table's rows and content hash, bookkeeping columns aside. */
-async function rawChecksums(warehouse: Warehouse): Promise<Record<string, string>> {
-	const tables = await warehouse.query<{ name: string }>(
-		"SELECT name FROM system.tables WHERE database = 'raw' ORDER BY name"
-	);
-	const out: Record<string, string> = {};
-	for (const { name } of tables) {
-		const columns = (
-			await warehouse.query<{ name: string }>(
-				"SELECT name FROM system.columns WHERE database = 'raw' AND table = {t:String} AND name NOT IN ('_loaded_at', '_run_id') ORDER BY position",
-				{ t: name }
-			)
-		).map((c) => `\`${c.name}\``);
-		const [row] = await warehouse.query<{ n: string; h: string }>(
-			`SELECT count() AS n, toString(groupBitXor(cityHash64(${columns.join(', ')}))) AS h FROM raw.\`${name}\` FINAL`
-		);
-		out[name] = `${row!.n}:${row!.h}`;
-	}
-	return out;
 }
 
 describe('a night, and a night that must not publish', () => {

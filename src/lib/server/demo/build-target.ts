@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
+import { isProcessAlive } from '../process-alive';
 import { openSourceDatabase, type SourceLocation } from '../sources/connection';
 import { defineColumns, indexedColumns, indexName } from './ddl';
 import type { Table } from './schema';
@@ -132,15 +133,6 @@ function removeStaleTemporaryFiles(target: string): void {
 		if (!name.startsWith(prefix)) continue;
 		const pid = Number(name.slice(prefix.length));
 		if (Number.isInteger(pid) && !isProcessAlive(pid)) fs.rmSync(path.join(dir, name), { force: true });
-	}
-}
-
-function isProcessAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
 	}
 }
 

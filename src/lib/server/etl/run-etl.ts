@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import type { Areas } from '../areas/types';
-import { openSourceDatabase, parseSourceLocation, redactUrl } from '../sources/connection';
+import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
 import { loadTableDirect } from './sqlite-direct';
@@ -76,7 +76,7 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 					`no connection configured for '${connection}' (set SOURCE_${connection.toUpperCase()}_URL)`
 				);
 			const location = parseSourceLocation(spec);
-			display = `${connection} (${redactUrl(location.display)})`;
+			display = `${connection} (${location.display})`;
 			if (location.dialect === 'sqlite' && warehouse.mode === 'embedded' && options.directSqlite !== false) {
 				sqliteFile = location.target;
 			}

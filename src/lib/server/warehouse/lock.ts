@@ -12,6 +12,7 @@ import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { WarehouseError } from './errors';
+import { isProcessAlive } from '../process-alive';
 
 export interface DataDirOwner {
 	pid: number;
@@ -165,7 +166,7 @@ async function removeAbandonedGuard(guardPath: string): Promise<void> {
 	const age = await getAgeMs(guardPath);
 	if (age <= SETTLE_MS) return;
 	const taker = parseOwner((await readText(guardPath)) ?? '');
-	const isTakerAlive = taker !== undefined && isProcessAlive(taker);
+	const isTakerAlive = taker !== undefined && isOwnerAlive(taker);
 	if (!isTakerAlive || age > STALE_GUARD_MS) await unlink(guardPath).catch(() => {});
 }
 
@@ -198,21 +199,15 @@ function isLockOwnerAlive(lockPath: string, owner: DataDirOwner): boolean {
 	if (owner.pid === process.pid && owner.hostname === os.hostname()) {
 		return heldLocks.has(describeLockKey(lockPath, owner));
 	}
-	return isProcessAlive(owner);
+	return isOwnerAlive(owner);
 }
 
 /**
- * Alive means: the PID answers signal 0 (EPERM means it exists but is not ours). A process on another
+ * Alive means: the PID answers (see isProcessAlive). A process on another
  * host cannot be checked, so it counts as alive.
  */
-function isProcessAlive(owner: DataDirOwner): boolean {
-	if (owner.hostname !== os.hostname()) return true;
-	try {
-		process.kill(owner.pid, 0);
-		return true;
-	} catch (err) {
-		return (err as NodeJS.ErrnoException).code === 'EPERM';
-	}
+function isOwnerAlive(owner: DataDirOwner): boolean {
+	return owner.hostname !== os.hostname() || isProcessAlive(owner.pid);
 }
 
 function parseOwner(text: string): DataDirOwner | undefined {
