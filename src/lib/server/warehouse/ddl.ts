@@ -13,6 +13,18 @@ export function quoteIdentifier(name: string): string {
 	return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
+/** A ClickHouse literal: strings with backslash and quote escaped, non-finite numbers as nan/inf. */
+export function quoteLiteral(value: string | number | boolean | null): string {
+	if (value === null) return 'NULL';
+	if (typeof value === 'boolean') return value ? 'true' : 'false';
+	if (typeof value === 'number') {
+		if (Number.isNaN(value)) return 'nan';
+		if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+		return String(value);
+	}
+	return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** Creates the database if missing (on every node of the cluster when there is one). */
 export async function ensureDatabase(wh: Warehouse, name: string): Promise<void> {
 	await wh.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(name)}${wh.onCluster}`);

@@ -6,7 +6,7 @@ import { createWarehouse } from './client';
 import type { Warehouse } from './types';
 
 export { createWarehouse, type WarehouseConfig } from './client';
-export { ensureDatabase, quoteIdentifier, tableExists } from './ddl';
+export { ensureDatabase, quoteIdentifier, quoteLiteral, tableExists } from './ddl';
 export { describeQuery, describeUrl, WarehouseError, wrapWarehouseError } from './errors';
 export type { WarehouseErrorContext, WarehouseErrorDetails } from './errors';
 export { DataDirLockedError, type DataDirOwner } from './lock';
