@@ -1,5 +1,6 @@
 -- Each day's orders, amount and subsidy in the mart equal that day's orders in staging, and no day of
--- staging is missing. Any row returned is a failure.
+-- staging is missing. Any row returned is a failure. A night checks the months its changes touched,
+-- the months the incremental mart recomputed; a first night checks them all.
 with orders as (
     select
         ordered_on as day,
@@ -8,6 +9,7 @@ with orders as (
         sum(subsidy) as subsidy,
         uniqExact(elder_id) as elders
     from {{ ref('stg_elderly__meal_orders') }}
+    where {{ in_changed_months('ordered_on', source('elderly', 'meal_orders'), 'id', ['ordered_on']) }}
     group by day
 ),
 
@@ -19,6 +21,7 @@ mart as (
         sum(subsidy) as subsidy,
         uniqExactMerge(elders_state) as elders
     from {{ ref('elderly_meal_orders_daily') }}
+    where {{ in_changed_months('day', source('elderly', 'meal_orders'), 'id', ['ordered_on']) }}
     group by day
 )
 select

@@ -1,3 +1,6 @@
+{{ config(materialized='table', order_by='tuple()') }}
+{#- A table of a few rows, not a view: many marts and tests read it, and as a view each read would
+    scan the big staging models again. -#}
 {#- The data date (数据截至): the last day the operational systems recorded activity. Marts snapshot
     stocks at this date and end their month series here; every export carries it. -#}
 select

@@ -1,3 +1,6 @@
+{{ config(materialized='table', order_by='tuple()') }}
+{#- A table of a few rows, not a view: many marts and tests read it, and as a view each read would
+    scan the big staging models again. -#}
 {#- One row per month of the history, from the earliest activity to the data date. month is the
     first day; month_end the last day, or the data date for the current month (a month-end snapshot
     of a month still running is taken at the data date). -#}

@@ -11,6 +11,21 @@ import { rawColumns, type DeclaredColumn, type DeclaredTable } from './declarati
 
 export const QUARANTINE_TABLE = 'meta.quarantine';
 
+/**
+ * Min-max skip indexes on the load time and every kept date: a night's rows sit in the parts it wrote,
+ * and rows arrive roughly in date order, so "rows loaded since the last build" and "orders of this
+ * month" (the nightly build's incremental marts and tests) read a few granules, FINAL included.
+ */
+function skipIndexes(table: DeclaredTable): { name: string; definition: string }[] {
+	const dates = rawColumns(table)
+		.filter(({ source }) => source.pii === 'keep' && (source.type === 'date' || source.type === 'datetime'))
+		.map((c) => c.name);
+	return [...dates, '_loaded_at'].map((column) => ({
+		name: `${column}_minmax`,
+		definition: `${q(`${column}_minmax`)} ${q(column)} TYPE minmax GRANULARITY 1`
+	}));
+}
+
 /** The ClickHouse type of a raw column. */
 export function rawType(column: DeclaredColumn, pii: DeclaredColumn['pii'] = column.pii): string {
 	let type: string;
@@ -50,11 +65,26 @@ export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 			'`_deleted` UInt8',
 			'`_version` UInt64',
 			"`_loaded_at` DateTime64(3, 'UTC')",
-			'`_run_id` String'
+			'`_run_id` String',
+			...skipIndexes(table).map((index) => `INDEX ${index.definition}`)
 		].join(',\n  ')}`,
 		`) ENGINE = ReplacingMergeTree(_version)`,
 		`ORDER BY ${q(table.primaryKey)}`
 	].join('\n');
+}
+
+/** The latest `_loaded_at` across the raw tables, as 'YYYY-MM-DD hh:mm:ss.sss' (UTC); undefined when empty. */
+export async function latestLoadTime(
+	warehouse: Warehouse,
+	tables: DeclaredTable[]
+): Promise<string | undefined> {
+	const maxima = tables.map(
+		(t) => `SELECT max(_loaded_at) AS latest FROM ${q(t.rawSchema)}.${q(t.rawTable)}`
+	);
+	const [row] = await warehouse.query<{ t: string; n: string }>(
+		`SELECT toString(max(latest)) AS t, countIf(latest > 0) AS n FROM (${maxima.join(' UNION ALL ')})`
+	);
+	return row && Number(row.n) > 0 ? row.t : undefined;
 }
 
 export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTable[]): Promise<void> {
@@ -62,6 +92,22 @@ export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTabl
 		await warehouse.command(`CREATE DATABASE IF NOT EXISTS ${q(schema)}${warehouse.onCluster}`);
 	}
 	for (const table of tables) await warehouse.command(rawTableDdl(table, warehouse.onCluster));
+	// Raw tables made before an index existed get it for the parts written from now on.
+	const existing = new Set(
+		(
+			await warehouse.query<{ id: string }>(
+				`SELECT concat(database, '.', table, '.', name) AS id FROM system.data_skipping_indices`
+			)
+		).map((r) => r.id)
+	);
+	for (const table of tables) {
+		for (const index of skipIndexes(table)) {
+			if (existing.has(`${table.rawSchema}.${table.rawTable}.${index.name}`)) continue;
+			await warehouse.command(
+				`ALTER TABLE ${q(table.rawSchema)}.${q(table.rawTable)}${warehouse.onCluster} ADD INDEX IF NOT EXISTS ${index.definition}`
+			);
+		}
+	}
 	await warehouse.command(`CREATE DATABASE IF NOT EXISTS meta${warehouse.onCluster}`);
 	await warehouse.command(
 		`CREATE TABLE IF NOT EXISTS ${QUARANTINE_TABLE}${warehouse.onCluster} (

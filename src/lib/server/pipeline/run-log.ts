@@ -18,8 +18,13 @@ export async function ensureRunTables(warehouse: Warehouse): Promise<void> {
   rows_loaded UInt64,
   rows_quarantined UInt64,
   etl_seconds Float64,
-  build_seconds Float64
+  build_seconds Float64,
+  loaded_through Nullable(DateTime64(3, 'UTC'))
 ) ENGINE = ReplacingMergeTree(started_at) ORDER BY run_id`);
+	// Warehouses created before the column existed.
+	await warehouse.command(
+		`ALTER TABLE meta.pipeline_runs${on} ADD COLUMN IF NOT EXISTS loaded_through Nullable(DateTime64(3, 'UTC'))`
+	);
 	await warehouse.command(`CREATE TABLE IF NOT EXISTS meta.etl_loads${on} (
   run_id String,
   source String,
@@ -53,6 +58,8 @@ export interface RunRecord {
 	rowsQuarantined: number;
 	etlSeconds: number;
 	buildSeconds: number;
+	/** The latest raw load time the run's build saw: the next night's changes are the rows loaded after it. */
+	loadedThrough?: string;
 }
 
 /** Writes the run's current state; the latest write of a run id wins. */
@@ -72,7 +79,8 @@ export async function recordRun(warehouse: Warehouse, run: RunRecord): Promise<v
 			rows_loaded: run.rowsLoaded,
 			rows_quarantined: run.rowsQuarantined,
 			etl_seconds: run.etlSeconds,
-			build_seconds: run.buildSeconds
+			build_seconds: run.buildSeconds,
+			loaded_through: run.loadedThrough ?? null
 		}
 	]);
 }
@@ -107,6 +115,19 @@ export async function recordNodes(warehouse: Warehouse, runId: string, results: 
 			message: r.message
 		}))
 	);
+}
+
+/**
+ * What the live marts have seen: loaded_through of the latest run that published, or undefined when no
+ * run has (a first night), so the build treats every row as new.
+ */
+export async function loadedThroughOfLastPublish(warehouse: Warehouse): Promise<string | undefined> {
+	const [row] = await warehouse.query<{ t: string }>(
+		`SELECT toString(loaded_through) AS t FROM meta.pipeline_runs FINAL
+		 WHERE data_version IS NOT NULL AND loaded_through IS NOT NULL
+		 ORDER BY data_version DESC LIMIT 1`
+	);
+	return row?.t;
 }
 
 /** The newest runs, newest first. */

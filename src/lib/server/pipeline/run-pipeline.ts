@@ -9,11 +9,19 @@ import type { Config } from '../config';
 import { BUREAU_TIME_ZONE } from '../demo/calendar';
 import { DEFAULT_TRANSFORMS_DIR, loadDeclarations } from '../etl/declarations';
 import { createPseudonymiser, loadOrCreateKey } from '../etl/pseudonymise';
+import { latestLoadTime } from '../etl/raw-tables';
 import { runEtl } from '../etl/run-etl';
 import { createClickHouseAdapter } from '../transform/adapters/clickhouse';
 import { runTransform } from '../transform/runner';
 import type { Warehouse } from '../warehouse';
-import { ensureRunTables, recordLoads, recordNodes, recordRun, type RunRecord } from './run-log';
+import {
+	ensureRunTables,
+	loadedThroughOfLastPublish,
+	recordLoads,
+	recordNodes,
+	recordRun,
+	type RunRecord
+} from './run-log';
 
 export interface PipelineOptions {
 	warehouse: Warehouse;
@@ -61,9 +69,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineOut
 		const transformsDir = options.transformsDir ?? DEFAULT_TRANSFORMS_DIR;
 		const etlStarted = performance.now();
 		const key = loadOrCreateKey(config.pseudonymKeyFile);
+		const declarations = loadDeclarations(transformsDir);
 		const etl = await runEtl({
 			warehouse,
-			declarations: loadDeclarations(transformsDir),
+			declarations,
 			connections: config.sources,
 			pseudonymiser: createPseudonymiser(key),
 			key,
@@ -88,10 +97,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineOut
 
 		log(`Pipeline ${runId}: building and testing the models`);
 		const buildStarted = performance.now();
+		// Tonight's changes are the raw rows loaded after what the live marts have seen: incremental
+		// marts recompute only what they touch, and the big tables' row tests check only them.
+		const loadedAfter = await loadedThroughOfLastPublish(warehouse);
+		run.loadedThrough = await latestLoadTime(warehouse, declarations);
 		const build = await runTransform(createClickHouseAdapter(warehouse), {
 			projectDir: transformsDir,
 			verb: 'build',
 			publish: true,
+			vars: loadedAfter === undefined ? {} : { loaded_after: loadedAfter },
 			log
 		});
 		run.buildSeconds = (performance.now() - buildStarted) / 1000;

@@ -58,7 +58,11 @@ export class Compiler {
 	private compileGenericTest(node: Node): string {
 		const spec = node.test!;
 		const parent = this.manifest.nodes.get(spec.attachedTo!)!;
-		const relation = this.adapter.renderRelation(this.relationFor(parent));
+		const parentRelation = this.adapter.renderRelation(this.relationFor(parent));
+		// As dbt does: the tested relation becomes a subquery of the rows the condition keeps.
+		const relation = spec.where
+			? `(select * from ${parentRelation} where ${this.renderWhere(node, spec.where)}) dbt_subquery`
+			: parentRelation;
 		const column = this.adapter.quoteIdentifier(spec.column!);
 		switch (spec.kind) {
 			case 'unique':
@@ -74,15 +78,39 @@ export class Compiler {
 			}
 			case 'relationships': {
 				const target = this.manifest.nodes.get(String(spec.args.to_node))!;
-				const parentRelation = this.adapter.renderRelation(this.relationFor(target));
+				const targetRelation = this.adapter.renderRelation(this.relationFor(target));
 				const field = this.adapter.quoteIdentifier(String(spec.args.field));
 				// NOT IN over the non-null parent keys: each orphan child row fails, child nulls are ignored,
 				// and no engine's join defaults (ClickHouse fills missing sides with 0 and '') can hide one.
-				return `select ${column} as from_field\nfrom ${relation}\nwhere ${column} is not null\n  and ${column} not in (select ${field} from ${parentRelation} where ${field} is not null)`;
+				return `select ${column} as from_field\nfrom ${relation}\nwhere ${column} is not null\n  and ${column} not in (select ${field} from ${targetRelation} where ${field} is not null)`;
 			}
 			default:
 				throw new ProjectError(`unknown generic test '${spec.kind}'`, node.path);
 		}
+	}
+
+	/** A test's `where:` rendered like a model: vars, macros, ref() and source() resolve. */
+	private renderWhere(node: Node, where: string): string {
+		return this.renderer.renderText(where, node.test!.declaredIn, {
+			ref: (name) =>
+				this.adapter.renderRelation(this.relationFor(this.known(this.manifest.refs.get(name), name, node))),
+			source: (source, table) =>
+				this.adapter.renderRelation(
+					this.known(this.manifest.sources.get(`${source}.${table}`), `${source}.${table}`, node).relation!
+				),
+			config: () => {},
+			isIncremental: () => false
+		});
+	}
+
+	private known(uniqueId: string | undefined, name: string, test: Node): Node {
+		const node = uniqueId === undefined ? undefined : this.manifest.nodes.get(uniqueId);
+		if (!node)
+			throw new ProjectError(
+				`${test.name}: where: refers to '${name}', which the project does not define`,
+				test.test!.declaredIn
+			);
+		return node;
 	}
 
 	private relationFor(node: Node): Relation {

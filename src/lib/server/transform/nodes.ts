@@ -15,6 +15,11 @@ export interface TestSpec {
 	/** The test's arguments from YAML (values, to, field…). */
 	args: Record<string, unknown>;
 	severity: 'error' | 'warn';
+	/**
+	 * dbt's `where` config: the test sees only the rows that match (Jinja, so `var()` works here). A
+	 * nightly build tests what changed; the default without it is every row.
+	 */
+	where?: string;
 	/** YAML file that declared it (generic) or the SQL file (singular). */
 	declaredIn: string;
 }

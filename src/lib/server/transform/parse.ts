@@ -338,6 +338,7 @@ function addGenericTest(
 			column: columnName,
 			args,
 			severity: severityOf(config, declaredIn),
+			...(config.where === undefined ? {} : { where: whereOf(config.where, declaredIn) }),
 			declaredIn
 		},
 		tags: tagsOf(config)
@@ -380,6 +381,16 @@ function severityOf(config: Record<string, unknown>, file: string): 'error' | 'w
 		throw new ProjectError(`severity must be error or warn, got '${severity}'`, file);
 	}
 	return severity;
+}
+
+function whereOf(where: unknown, file: string): string {
+	if (typeof where !== 'string' || where.trim() === '') {
+		throw new ProjectError(
+			`a test's where: must be a SQL condition in quotes, got ${JSON.stringify(where)}`,
+			file
+		);
+	}
+	return where;
 }
 
 function tagsOf(config: Record<string, unknown>): string[] {

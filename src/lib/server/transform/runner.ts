@@ -121,7 +121,7 @@ export async function runTransform(adapter: Adapter, options: TransformOptions):
 			const node = manifest.nodes.get(id)!;
 			if (node.resourceType !== 'model' && node.resourceType !== 'test') continue;
 			if (node.config.materialized === 'incremental') {
-				incremental.set(id, !options.fullRefresh && (await adapter.relationExists(relationOf(node))));
+				incremental.set(id, !options.fullRefresh && (await adapter.canAddTo(relationOf(node), node.config)));
 			}
 			const sql = compiler.compile(node);
 			compiled.set(id, sql);
@@ -291,7 +291,19 @@ async function executeNode(node: Node, ctx: ExecutionContext): Promise<NodeResul
 		if (node.resourceType === 'model') {
 			const relation = ctx.relationOf(node);
 			if (node.config.materialized === 'incremental') {
-				ctx.incremental.set(node.uniqueId, !ctx.fullRefresh && (await ctx.adapter.relationExists(relation)));
+				let addTo = !ctx.fullRefresh && (await ctx.adapter.canAddTo(node.relation!, node.config));
+				if (relation !== node.relation) {
+					// Publishing builds into a shadow: it starts as a copy of the live table, so the night adds
+					// its changes to what is published, never to a shadow a failed night left behind.
+					if (addTo) {
+						await ensureSchema(relation.schema);
+						await ctx.adapter.copyRelation(node.relation!, relation);
+					} else {
+						await ctx.adapter.dropRelation(relation);
+					}
+				}
+				addTo &&= await ctx.adapter.canAddTo(relation, node.config);
+				ctx.incremental.set(node.uniqueId, addTo);
 			}
 			compiledSql = ctx.compiler.compile(node);
 			timing.push({ name: 'compile', startedAt, completedAt: new Date().toISOString() });
@@ -303,7 +315,8 @@ async function executeNode(node: Node, ctx: ExecutionContext): Promise<NodeResul
 					: node.config.materialized === 'table'
 						? await ctx.adapter.buildTable(relation, compiledSql, node.config)
 						: await ctx.adapter.buildIncremental(relation, compiledSql, node.config, {
-								fullRefresh: ctx.fullRefresh
+								// As compiled: is_incremental() said whether the SQL adds or builds the whole table.
+								fullRefresh: !ctx.incremental.get(node.uniqueId)
 							});
 			timing.push({ name: 'execute', startedAt: executeStarted, completedAt: new Date().toISOString() });
 			const verb =

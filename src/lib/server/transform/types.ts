@@ -93,6 +93,12 @@ export interface Adapter {
 
 	buildView(relation: Relation, sql: string, config: NodeConfig): Promise<BuildResult>;
 	buildTable(relation: Relation, sql: string, config: NodeConfig): Promise<BuildResult>;
+	/**
+	 * Whether the relation exists as a table an incremental build can add to under this config (not a
+	 * view left by another materialization; for insert_overwrite, partitioned by the same key). This is
+	 * what `is_incremental()` answers: a model compiled for adding must never be built as a whole table.
+	 */
+	canAddTo(relation: Relation, config: NodeConfig): Promise<boolean>;
 	/** `fullRefresh` or a missing relation: build as a table. Otherwise apply the strategy. */
 	buildIncremental(
 		relation: Relation,
@@ -108,6 +114,11 @@ export interface Adapter {
 		config: NodeConfig
 	): Promise<BuildResult>;
 	dropRelation(relation: Relation): Promise<void>;
+	/**
+	 * Replaces `to` with a copy of `from`'s rows: a publish build starts an incremental model's shadow
+	 * from the live table, so a night applies its changes instead of rebuilding.
+	 */
+	copyRelation(from: Relation, to: Relation): Promise<void>;
 
 	/** Moves each built shadow relation over its live twin, as atomically as the engine allows. */
 	publish(pairs: { shadow: Relation; live: Relation }[]): Promise<void>;

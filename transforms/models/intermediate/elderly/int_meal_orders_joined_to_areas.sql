@@ -11,6 +11,7 @@ select
     o.order_year as order_year,
     o.meal as meal,
     o.amount as amount,
-    o.subsidy as subsidy
+    o.subsidy as subsidy,
+    o.loaded_at as loaded_at
 from {{ ref('stg_elderly__meal_orders') }} as o
 left join {{ ref('areas_townships') }} as t on t.code = o.township_code

@@ -1,4 +1,9 @@
-{{ config(order_by='(day, district_code, township_code, alert_type)') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='toYYYYMM(day)',
+    order_by='(day, district_code, township_code, alert_type)'
+) }}
 {#- 预警 → 分发 → 反馈: alerts raised, dispatched and closed per day, township and alert type. Each
     step counts on the day it happened, so the three counts of one row are about different alerts. -#}
 with alerts as (
@@ -52,6 +57,10 @@ select
     sum(dispatched) as dispatched,
     sum(closed) as closed
 from events
+{% if is_incremental() %}
+-- A night recomputes the months its changed alerts have an event in, and replaces those partitions.
+where {{ in_changed_months('day', source('assistance', 'alerts'), 'id', ['raised_at', 'dispatched_at', 'closed_at']) }}
+{% endif %}
 group by
     day,
     district_code,

@@ -1,4 +1,9 @@
-{{ config(order_by='(day, district_code, township_code, item_id)') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='insert_overwrite',
+    partition_by='toYYYYMM(day)',
+    order_by='(day, district_code, township_code, item_id)'
+) }}
 {#- 救助申请: applications per day, township and item. Submissions count on the day submitted,
     decisions (办结: approved, rejected or withdrawn) on the day decided, so each kind of event is
     listed on its own day and the lists are then added up. processing_days_sum is the sum of
@@ -69,6 +74,10 @@ select
     sum(withdrawn) as withdrawn,
     sum(processing_days) as processing_days_sum
 from events
+{% if is_incremental() %}
+-- A night recomputes the months its changed applications have an event in, and replaces those partitions.
+where {{ in_changed_months('day', source('assistance', 'applications'), 'id', ['submitted_at', 'decided_at']) }}
+{% endif %}
 group by
     day,
     district_code,

@@ -9,6 +9,7 @@ select
     meal,
     amount,
     subsidy,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('elderly', 'meal_orders') }} final
 where _deleted = 0

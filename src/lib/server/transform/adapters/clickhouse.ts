@@ -3,7 +3,7 @@
  * database (Atomic, so `EXCHANGE TABLES` works); a table or seed is built under a temporary name and
  * exchanged with the live one, so readers see the old relation until the new one is complete.
  */
-import { quoteIdentifier, tableExists, WarehouseError, type Warehouse } from '../../warehouse';
+import { quoteIdentifier, quoteLiteral, tableExists, WarehouseError, type Warehouse } from '../../warehouse';
 import type {
 	Adapter,
 	BuildResult,
@@ -55,13 +55,16 @@ export function createClickHouseAdapter(
 	});
 
 	/** The relation's engine name from `system.tables`, or undefined when it does not exist. */
-	const readEngine = async (relation: Relation): Promise<string | undefined> => {
-		const [row] = await wh.query<{ engine: string }>(
-			'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String} LIMIT 1',
+	const readTable = async (
+		relation: Relation
+	): Promise<{ engine: string; partitionKey: string } | undefined> => {
+		const [row] = await wh.query<{ engine: string; partition_key: string }>(
+			'SELECT engine, partition_key FROM system.tables WHERE database = {db:String} AND name = {name:String} LIMIT 1',
 			{ db: relation.schema, name: relation.identifier }
 		);
-		return row?.engine;
+		return row && { engine: row.engine, partitionKey: row.partition_key };
 	};
+	const readEngine = async (relation: Relation) => (await readTable(relation))?.engine;
 
 	const listColumns = async (relation: Relation): Promise<string[]> => {
 		const rows = await wh.query<{ name: string }>(
@@ -183,11 +186,24 @@ export function createClickHouseAdapter(
 				// Each REPLACE PARTITION is atomic on its own; partitions the new rows do not touch stay as they were.
 				for (const { partition_id } of partitions) {
 					await wh.command(
-						`ALTER TABLE ${render(relation)} REPLACE PARTITION ID ${renderLiteral(partition_id)} FROM ${render(staged)}`
+						`ALTER TABLE ${render(relation)} REPLACE PARTITION ID ${quoteLiteral(partition_id)} FROM ${render(staged)}`
 					);
 				}
 			});
 		}
+	};
+
+	const canAddTo = async (relation: Relation, config: NodeConfig): Promise<boolean> => {
+		const existing = await readTable(relation);
+		// A view left by an earlier materialization has no rows to add to, and a table partitioned
+		// otherwise cannot take the new partitions.
+		if (existing === undefined || viewEngines.has(existing.engine)) return false;
+		const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
+		return (
+			strategy !== 'insert_overwrite' ||
+			toList(config.partition_by).length === 0 ||
+			samePartitionKey(existing.partitionKey, config.partition_by)
+		);
 	};
 
 	const buildIncremental = async (
@@ -196,11 +212,7 @@ export function createClickHouseAdapter(
 		config: NodeConfig,
 		{ fullRefresh }: { fullRefresh: boolean }
 	): Promise<BuildResult> => {
-		const engine = await readEngine(relation);
-		// A view left by an earlier materialization has no rows to add to: rebuild it as a table.
-		if (fullRefresh || engine === undefined || viewEngines.has(engine)) {
-			return buildTable(relation, sql, config);
-		}
+		if (fullRefresh || !(await canAddTo(relation, config))) return buildTable(relation, sql, config);
 		const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
 		if (!Object.hasOwn(strategies, strategy)) {
 			throw new Error(
@@ -280,7 +292,7 @@ export function createClickHouseAdapter(
 		defaultSchema: options.defaultSchema ?? 'analytics',
 
 		quoteIdentifier: q,
-		literal: renderLiteral,
+		literal: quoteLiteral,
 		renderRelation: render,
 
 		ensureSchema,
@@ -296,9 +308,16 @@ export function createClickHouseAdapter(
 			return {};
 		}),
 		buildTable: about('building table', buildTable),
+		canAddTo,
 		buildIncremental: about('building incremental', buildIncremental),
 		loadSeed: about('loading seed', loadSeed),
 		dropRelation: about('dropping', dropRelation),
+		copyRelation: about('copying', async (from: Relation, to: Relation) => {
+			await ensureSchema(to.schema);
+			await dropRelation(to);
+			// CLONE AS hard-links the source's parts: no row is copied, whatever the table's size.
+			await wh.command(`CREATE TABLE ${render(to)} CLONE AS ${render(from)}`);
+		}),
 
 		/**
 		 * ClickHouse has no multi-table transaction: each swap is atomic for its own table, and the swaps
@@ -344,18 +363,6 @@ export function createClickHouseAdapter(
 	};
 }
 
-/** A ClickHouse literal: strings with backslash and quote escaped, non-finite numbers as nan/inf. */
-function renderLiteral(value: string | number | boolean | null): string {
-	if (value === null) return 'NULL';
-	if (typeof value === 'boolean') return value ? 'true' : 'false';
-	if (typeof value === 'number') {
-		if (Number.isNaN(value)) return 'nan';
-		if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-		return String(value);
-	}
-	return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /**
  * `ENGINE = … [PARTITION BY …] ORDER BY … [PRIMARY KEY …] [SETTINGS …]`. The sort key falls back to the
  * unique key, then to `tuple()` (no order): MergeTree needs one. Other engines (Memory, Log) take none.
@@ -368,7 +375,7 @@ function renderTableClauses(config: NodeConfig): string {
 	const primaryKey = renderKey(config.primary_key);
 	const settings = Object.entries(config.settings ?? {}).map(([name, value]) => {
 		if (!/^\w+$/.test(name)) throw new Error(`Invalid ClickHouse table setting name: ${name}`);
-		return `${name} = ${renderLiteral(value)}`;
+		return `${name} = ${quoteLiteral(value)}`;
 	});
 	return [
 		`ENGINE = ${engine}`,
@@ -386,6 +393,12 @@ function renderKey(value: string | string[] | undefined): string | undefined {
 	const parts = toList(value);
 	if (parts.length === 0) return undefined;
 	return parts.length === 1 ? parts[0] : `(${parts.join(', ')})`;
+}
+
+/** Whether a table's partition key (as system.tables shows it) is the one the config asks for. */
+function samePartitionKey(actual: string, wanted: string | string[] | undefined): boolean {
+	const normalise = (key: string) => key.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+	return normalise(actual) === normalise(renderKey(wanted) ?? '');
 }
 
 /** Config keys may be a list or one string of comma-separated columns (`unique_key: 'a, b'`). */

@@ -162,6 +162,10 @@ export async function createKnexAdapter(db: Knex, options: KnexAdapterOptions = 
 			return build(relation, (session) => buildTableIn(session, dialect, relation, trimSql(sql)));
 		},
 
+		async canAddTo(relation) {
+			return (await withSession((session) => session.readKind(relation))) === 'table';
+		},
+
 		async buildIncremental(relation, sql, config, { fullRefresh }) {
 			return build(relation, async (session): Promise<BuildResult> => {
 				const select = trimSql(sql);
@@ -200,6 +204,20 @@ export async function createKnexAdapter(db: Knex, options: KnexAdapterOptions = 
 				await withSession((session) => dropIfExists(session, dialect, relation));
 			} catch (error) {
 				throw describeFailure(`dropping ${renderRelation(relation)}`, error, dialect);
+			}
+		},
+
+		async copyRelation(from, to) {
+			try {
+				await ensureSchema(to.schema);
+				await withSession((session) =>
+					session.transaction(async () => {
+						await dropIfExists(session, dialect, to);
+						await session.run(`CREATE TABLE ${renderRelation(to)} AS SELECT * FROM ${renderRelation(from)}`);
+					})
+				);
+			} catch (error) {
+				throw describeFailure(`copying ${renderRelation(from)} to ${renderRelation(to)}`, error, dialect);
 			}
 		},
 
