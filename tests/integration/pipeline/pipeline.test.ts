@@ -1,7 +1,8 @@
 /**
  * The nightly pipeline end to end on real parts (SQLite demo systems, embedded ClickHouse): a night
  * publishes and records itself; a night whose data breaks an error-severity test publishes nothing
- * and says why, leaving yesterday's marts; a night killed half-way and run again equals a clean night.
+ * and says why, leaving yesterday's marts; a night killed half-way and run again equals a clean night;
+ * a night after a day of changes recomputes only what changed and publishes what a full rebuild would.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,8 +13,12 @@ import knex from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/lib/server/config';
 import { generateDemo } from '../../../src/lib/server/demo/generate';
+import { tickDemo } from '../../../src/lib/server/demo/tick';
+import { DEFAULT_TRANSFORMS_DIR } from '../../../src/lib/server/etl/declarations';
 import { runPipeline } from '../../../src/lib/server/pipeline/run-pipeline';
 import { listRuns } from '../../../src/lib/server/pipeline/run-log';
+import { createClickHouseAdapter } from '../../../src/lib/server/transform/adapters/clickhouse';
+import { runTransform } from '../../../src/lib/server/transform/runner';
 import { createWarehouse, type Warehouse } from '../../../src/lib/server/warehouse';
 import { rawChecksums } from '../raw-checksums';
 
@@ -134,3 +139,64 @@ describe('a night killed half-way', () => {
 		}
 	});
 });
+
+describe('a night after a day of changes', () => {
+	let warehouse: Warehouse;
+	let config: ReturnType<typeof loadConfig>;
+
+	beforeAll(async () => {
+		config = await prepareDataDir('incremental');
+		warehouse = await createWarehouse(config.warehouse);
+	});
+	afterAll(async () => warehouse?.close());
+
+	it('recomputes only the changed months and publishes what a full rebuild publishes', async () => {
+		expect((await runPipeline({ warehouse, config, trigger: 'manual' })).status).toBe('success');
+		await tickDemo(config.demoSourcePath);
+		const night = await runPipeline({ warehouse, config, trigger: 'manual' });
+		expect(night.status, night.message).toBe('success');
+
+		// The daily meal mart added the tick's month and left the others as they were.
+		const [mealDaily] = await warehouse.query<{ rows: string; total: string }>(
+			`SELECT toString(rows) AS rows, (SELECT toString(count()) FROM marts.elderly_meal_orders_daily) AS total
+			 FROM meta.node_runs WHERE run_id = {r:String} AND unique_id = 'model.civil_affairs.elderly_meal_orders_daily'`,
+			{ r: night.runId }
+		);
+		expect(Number(mealDaily!.rows)).toBeGreaterThan(0);
+		expect(Number(mealDaily!.rows)).toBeLessThan(Number(mealDaily!.total));
+		const [recorded] = await warehouse.query<{ n: string }>(
+			'SELECT toString(countIf(loaded_through IS NOT NULL)) AS n FROM meta.pipeline_runs FINAL'
+		);
+		expect(recorded!.n).toBe('2');
+
+		const incremental = await martChecksums(warehouse);
+		const full = await runTransform(createClickHouseAdapter(warehouse), {
+			projectDir: DEFAULT_TRANSFORMS_DIR,
+			verb: 'build',
+			publish: true,
+			fullRefresh: true
+		});
+		expect(full.exitCode).toBe(0);
+		expect(await martChecksums(warehouse)).toEqual(incremental);
+	});
+});
+
+/** Each mart as `count:hash` of its rows, aggregate states finalised so equal contents hash alike. */
+async function martChecksums(warehouse: Warehouse): Promise<Record<string, string>> {
+	const columns = await warehouse.query<{ table: string; name: string; type: string }>(
+		"SELECT table, name, type FROM system.columns WHERE database = 'marts' ORDER BY table, position"
+	);
+	const out: Record<string, string> = {};
+	for (const table of [...new Set(columns.map((c) => c.table))]) {
+		const values = columns
+			.filter((c) => c.table === table)
+			.map((c) =>
+				c.type.startsWith('AggregateFunction') ? `finalizeAggregation(\`${c.name}\`)` : `\`${c.name}\``
+			);
+		const [row] = await warehouse.query<{ n: string; h: string }>(
+			`SELECT toString(count()) AS n, toString(groupBitXor(cityHash64(${values.join(', ')}))) AS h FROM marts.\`${table}\``
+		);
+		out[table] = `${row!.n}:${row!.h}`;
+	}
+	return out;
+}
