@@ -1,9 +1,11 @@
 /**
- * npm run bench:pipeline -- [--scale 0.1] [--as-of 2026-11-27] [--out-dir bench/out] [--keep]
+ * npm run bench:pipeline -- [--scale 0.1] [--as-of 2026-11-27] [--from generated.sqlite] [--out-dir bench/out] [--keep]
  *
  * The nightly pipeline at a scale: a full first night (ETL rows/s next to ClickHouse reading the same
  * SQLite tables directly with its sqlite() table function, in the same run, as a ratio; build
  * seconds; total), then one demo tick and its whole pipeline. Figures go to bench/README.md.
+ * --from copies a demo database generated earlier (with the same scale and as-of) instead of
+ * generating one: the tick changes the copy, never the original.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +26,7 @@ await runCli(async () => {
 			scale: { type: 'string', default: '0.1' },
 			'as-of': { type: 'string', default: '2026-11-27' },
 			'out-dir': { type: 'string', default: 'bench/out' },
+			from: { type: 'string' },
 			keep: { type: 'boolean', default: false }
 		}
 	});
@@ -33,13 +36,18 @@ await runCli(async () => {
 	const say = (line: string) => process.stderr.write(`${line}\n`);
 	try {
 		say(`Pipeline benchmark: scale ${scale}, as of ${values['as-of']}, in ${dataDir}`);
-		await generateDemo({
-			seed: 1,
-			scale,
-			asOf: values['as-of']!,
-			target: config.demoSourcePath,
-			progress: 'quiet'
-		});
+		if (values.from) {
+			fs.mkdirSync(config.dataDir, { recursive: true });
+			fs.copyFileSync(values.from, config.demoSourcePath);
+		} else {
+			await generateDemo({
+				seed: 1,
+				scale,
+				asOf: values['as-of']!,
+				target: config.demoSourcePath,
+				progress: 'quiet'
+			});
+		}
 		const warehouse = await createWarehouse(config.warehouse);
 		try {
 			const direct = await readDirectly(warehouse, config.demoSourcePath);
