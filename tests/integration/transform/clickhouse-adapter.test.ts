@@ -316,6 +316,27 @@ describe('incremental models', () => {
 		expect(err.message).toMatch(/inc_overwrite: .*insert_overwrite needs a partition_by/);
 	});
 
+	it('adds to an insert_overwrite table only under the same partition key, however it is written', async () => {
+		const relation = at('inc_keyed');
+		const monthly = configure({
+			materialized: 'incremental',
+			incremental_strategy: 'insert_overwrite',
+			partition_by: 'toYear(day) * 100 + toMonth(day)',
+			order_by: 'day'
+		});
+		expect(await adapter.canAddTo(relation, monthly)).toBe(false);
+		await adapter.buildIncremental(relation, `SELECT toDate('2024-01-10') AS day`, monthly, {
+			fullRefresh: false
+		});
+		// Stored as '(toYear(day) * 100) + toMonth(day)': the engine's own form, still the same key.
+		expect(await adapter.canAddTo(relation, monthly)).toBe(true);
+		expect(
+			await adapter.canAddTo(relation, { ...monthly, partition_by: '(toYear(`day`) * 100) + toMonth(day)' })
+		).toBe(true);
+		expect(await adapter.canAddTo(relation, { ...monthly, partition_by: 'toYear(day)' })).toBe(false);
+		expect(await adapter.canAddTo(relation, { ...monthly, incremental_strategy: 'append' })).toBe(true);
+	});
+
 	it('rebuilds the whole table on a full refresh or over a view', async () => {
 		const relation = at('inc_refresh');
 		const config = configure({ materialized: 'incremental' });

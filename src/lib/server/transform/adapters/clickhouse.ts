@@ -199,11 +199,24 @@ export function createClickHouseAdapter(
 		// otherwise cannot take the new partitions.
 		if (existing === undefined || viewEngines.has(existing.engine)) return false;
 		const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
-		return (
-			strategy !== 'insert_overwrite' ||
-			toList(config.partition_by).length === 0 ||
-			samePartitionKey(existing.partitionKey, config.partition_by)
+		if (strategy !== 'insert_overwrite' || toList(config.partition_by).length === 0) return true;
+		return samePartitionKey(existing.partitionKey, renderKey(config.partition_by)!);
+	};
+
+	/**
+	 * Whether a table's partition key (as system.tables shows it) is the one the config asks for. The
+	 * engine stores keys in its own form (quotes dropped, operators bracketed), so both are compared as
+	 * its formatter prints them.
+	 */
+	const samePartitionKey = async (actual: string, wanted: string): Promise<boolean> => {
+		const bare = (key: string) => key.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+		if (bare(actual) === bare(wanted)) return true;
+		const [row] = await wh.query<{ same: number }>(
+			`SELECT formatQuerySingleLine(concat('SELECT ', {actual:String})) =
+				formatQuerySingleLine(concat('SELECT ', {wanted:String})) AS same`,
+			{ actual, wanted }
 		);
+		return Boolean(Number(row?.same));
 	};
 
 	const buildIncremental = async (
@@ -393,12 +406,6 @@ function renderKey(value: string | string[] | undefined): string | undefined {
 	const parts = toList(value);
 	if (parts.length === 0) return undefined;
 	return parts.length === 1 ? parts[0] : `(${parts.join(', ')})`;
-}
-
-/** Whether a table's partition key (as system.tables shows it) is the one the config asks for. */
-function samePartitionKey(actual: string, wanted: string | string[] | undefined): boolean {
-	const normalise = (key: string) => key.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
-	return normalise(actual) === normalise(renderKey(wanted) ?? '');
 }
 
 /** Config keys may be a list or one string of comma-separated columns (`unique_key: 'a, b'`). */
