@@ -66,6 +66,73 @@ it('loads the same warehouse when the engine reads the SQLite file itself', asyn
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+it('quarantines text in a number column, and days that do not exist, alike on both paths', async () => {
+	const file = path.join(dir, 'mistyped.sqlite');
+	fs.copyFileSync(path.join(dir, 'operational.sqlite'), file);
+	const source = openSourceDatabase(parseSourceLocation(file));
+	try {
+		// SQLite keeps what a careless program writes; the engine's sqlite() would read 'abc' as 0.
+		await source('meal_orders').where('id', 1).update({ amount: 'abc' });
+		await source('meal_orders').where('id', 2).update({ subsidy: '12,5' });
+		await source('meal_orders').where('id', 3).update({ ordered_on: '2026-13-45' });
+		await source('meal_orders').where('id', 4).update({ ordered_on: '2025-02-30' });
+	} finally {
+		await source.destroy();
+	}
+	const quarantined = async (name: string, directSqlite: boolean) => {
+		const warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, `warehouse-${name}`) });
+		try {
+			await runEtl({
+				warehouse,
+				declarations: loadDeclarations(),
+				connections: Object.fromEntries(systems.map((s) => [s, file])),
+				pseudonymiser: createPseudonymiser(KEY),
+				key: KEY,
+				directSqlite,
+				areas: loadAreas(),
+				runId: name,
+				today: '2026-11-28'
+			});
+			return {
+				quarantine: await warehouse.query(
+					'SELECT source, source_key, reason, detail FROM meta.quarantine ORDER BY source, source_key'
+				),
+				raw: await rawChecksums(warehouse)
+			};
+		} finally {
+			await warehouse.close();
+		}
+	};
+	const direct = await quarantined('mistyped-direct', true);
+	expect(direct.quarantine).toEqual([
+		{
+			source: 'elderly.meal_orders',
+			source_key: '1',
+			reason: 'invalid_value',
+			detail: 'amount is not a number'
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '2',
+			reason: 'invalid_value',
+			detail: 'subsidy is not a number'
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '3',
+			reason: 'invalid_value',
+			detail: 'ordered_on is not a date'
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '4',
+			reason: 'invalid_value',
+			detail: 'ordered_on is not a date'
+		}
+	]);
+	expect(direct).toEqual(await quarantined('mistyped-js', false));
+});
+
 it('loads all 20 tables from SQLite', () => {
 	expect(Object.keys(reference)).toHaveLength(20);
 	for (const [table, sum] of Object.entries(reference))

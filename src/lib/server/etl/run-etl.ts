@@ -10,7 +10,7 @@ import type { Areas } from '../areas/types';
 import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
-import { loadTableDirect } from './sqlite-direct';
+import { findTextInNumberColumns, loadTableDirect } from './sqlite-direct';
 import { checkSourceColumns, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
@@ -148,7 +148,8 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 					context: job.context,
 					key: options.key,
 					runId: options.runId,
-					source
+					source,
+					textInNumbers: await findTextInNumberColumns(job.db, table, watermark)
 				})
 			: await loadThroughJs(job, source);
 		if (result.maxCursor !== undefined && result.maxCursor !== watermark) {

@@ -11,6 +11,7 @@
  * measured in bench/README.md.
  */
 import os from 'node:os';
+import type { Knex } from 'knex';
 import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
 import { rawColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
@@ -39,6 +40,39 @@ export interface DirectLoadOptions {
 	key: Buffer;
 	runId: string;
 	source: string;
+	/** Primary keys (as text) of rows holding text in a declared number column: see findTextInNumberColumns. */
+	textInNumbers?: ReadonlyMap<string, string[]>;
+}
+
+/**
+ * SQLite keeps whatever a program writes, so a REAL column can hold 'abc'; sqlite() would hand that
+ * over as 0. SQLite itself tells (typeof), so the changed rows' declared number columns are checked
+ * there first, and those rows are quarantined as 'not a number', as the JS path does.
+ */
+export async function findTextInNumberColumns(
+	db: Knex,
+	table: DeclaredTable,
+	watermark: string | undefined
+): Promise<Map<string, string[]>> {
+	const columns = table.columns.filter(
+		(c) => c.pii !== 'drop' && (c.type === 'integer' || c.type === 'decimal')
+	);
+	const found = new Map<string, string[]>();
+	if (columns.length === 0) return found;
+	const notNumber = (name: string) => db.raw("typeof(??) NOT IN ('integer', 'real', 'null')", [name]);
+	const query = db(table.sourceTable).select({ key: table.primaryKey });
+	for (const [i, column] of columns.entries()) query.select({ [`c${i}`]: notNumber(column.name) });
+	query.where((w) => {
+		for (const column of columns) w.orWhere(notNumber(column.name));
+	});
+	if (watermark !== undefined) query.andWhere(table.cursor, '>=', watermark);
+	for (const row of (await query) as Record<string, unknown>[]) {
+		for (const [i, column] of columns.entries()) {
+			if (Number(row[`c${i}`]) !== 1) continue;
+			found.set(column.name, [...(found.get(column.name) ?? []), String(row.key)]);
+		}
+	}
+	return found;
 }
 
 /** The per-table objects of a load, named by table only: a rerun drops what a killed run left. */
@@ -72,6 +106,9 @@ export async function loadTableDirect(options: DirectLoadOptions): Promise<Extra
 		watermark: options.watermark ?? '',
 		ipad: pads.ipad,
 		opad: pads.opad,
+		...Object.fromEntries(
+			table.columns.map((c, i) => [`text_in_number_${i}`, options.textInNumbers?.get(c.name) ?? []])
+		),
 		townships: [...options.context.townships],
 		communities: [...options.context.communities],
 		today: options.context.today
@@ -110,13 +147,18 @@ export async function loadTableDirect(options: DirectLoadOptions): Promise<Extra
 		}
 
 		// Personal data is not selected beyond `changed` except through the pseudonymising expressions.
-		const values = layout.map(({ name, source }) => `${valueExpression(source)} AS ${q(name)}`);
+		const numeric = await numericSourceColumns(warehouse, params);
+		const values = layout.map(({ name, source }) => `${valueExpression(source, numeric)} AS ${q(name)}`);
 		const deleted = table.softDelete ? `toUInt8(${isTrue(q(table.softDelete))})` : 'toUInt8(0)';
-		const routed = `SELECT ${values.join(', ')}, ${deleted} AS _deleted,
+		// The checks and bookkeeping read the source's own values in an inner query: in the outer one
+		// the converted values take the columns' names (a day that does not exist would already be one).
+		const checked = `SELECT *, ${deleted} AS _deleted,
 	toUInt64(toUnixTimestamp(toDateTime(substring(toString(${cursor}), 1, 19), 'UTC'))) AS _version,
 	toString(${pk}) AS _source_key, toString(${cursor}) AS _cursor,
-	${reasonExpression(table, pk, objects)} AS _verdict
+	${reasonExpression(table, pk, objects, numeric)} AS _verdict
 FROM (${changed(sourceColumns.map(q))})`;
+		const routed = `SELECT ${values.join(', ')}, _deleted, _version, _source_key, _cursor, _verdict
+FROM (${checked})`;
 
 		await warehouse.command(`CREATE TABLE ${objects.input} ENGINE = Null EMPTY AS ${routed}`, params);
 		await warehouse.command(
@@ -141,7 +183,7 @@ AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max
 		);
 		// The source is one stream; more insert threads let converting and writing run beside the read.
 		await warehouse.command(
-			`INSERT INTO ${objects.input} ${routed} SETTINGS max_insert_threads = ${os.availableParallelism()}`,
+			`INSERT INTO ${objects.input} ${routed} SETTINGS max_insert_threads = ${os.availableParallelism()}, parallel_view_processing = 1`,
 			params
 		);
 		const [tally] = await warehouse.query<{ read: string; bad: string; max_cursor: string }>(
@@ -163,7 +205,8 @@ AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max
 /**
  * Fills `losers` with the primary keys whose business key belongs to another row: a lower primary key
  * in the same batch, or a row already in raw that this batch does not replace (any of its versions,
- * as the JS path's lookup). The first holder keeps the key. Reads only the two key columns.
+ * as the JS path's lookup). The first holder keeps the key. Reads only the two key columns; they are
+ * kept in memory only when raw has rows to compare with (a night's changes, not a first load).
  */
 async function settleKeyDuplicates(
 	warehouse: Warehouse,
@@ -175,21 +218,42 @@ async function settleKeyDuplicates(
 	params: Record<string, unknown>
 ): Promise<void> {
 	const keys = `SELECT ${pk} AS pk, toString(${natural}) AS natural FROM (${changed([pk, natural])})`;
-	// Created empty, then filled: Memory tables cannot take part in CREATE … AS SELECT's rename.
-	await warehouse.command(`CREATE TABLE ${objects.keys} ENGINE = Memory EMPTY AS ${keys}`, params);
-	await warehouse.command(`INSERT INTO ${objects.keys} ${keys}`, params);
+	// Memory tables are created empty, then filled: they cannot take part in CREATE … AS SELECT's rename.
 	await warehouse.command(
-		`CREATE TABLE ${objects.losers} ENGINE = Memory EMPTY AS SELECT pk FROM ${objects.keys}`
+		`CREATE TABLE ${objects.losers} ENGINE = Memory EMPTY AS SELECT pk FROM (${keys})`,
+		params
 	);
+	let batch = `(${keys})`;
+	if (raw) {
+		await warehouse.command(`CREATE TABLE ${objects.keys} ENGINE = Memory EMPTY AS ${keys}`, params);
+		await warehouse.command(`INSERT INTO ${objects.keys} ${keys}`, params);
+		batch = objects.keys;
+	}
 	const sameBatch = `SELECT arrayJoin(arrayPopFront(arraySort(groupArray(pk)))) AS pk
-FROM ${objects.keys} GROUP BY natural HAVING count() > 1`;
-	const takenInRaw = `SELECT pk FROM ${objects.keys} WHERE natural IN (
+FROM ${batch} GROUP BY natural HAVING count() > 1`;
+	const takenInRaw = `SELECT pk FROM ${batch} WHERE natural IN (
 	SELECT toString(${natural}) FROM ${raw}
-	WHERE toString(${natural}) IN (SELECT natural FROM ${objects.keys})
-		AND ${pk} NOT IN (SELECT pk FROM ${objects.keys}))`;
+	WHERE toString(${natural}) IN (SELECT natural FROM ${batch})
+		AND ${pk} NOT IN (SELECT pk FROM ${batch}))`;
 	await warehouse.command(
-		`INSERT INTO ${objects.losers} SELECT DISTINCT pk FROM (${sameBatch}${raw ? `\nUNION ALL ${takenInRaw}` : ''})`
+		`INSERT INTO ${objects.losers} SELECT DISTINCT pk FROM (${sameBatch}${raw ? `\nUNION ALL ${takenInRaw}` : ''})`,
+		params
 	);
+}
+
+/**
+ * The source columns sqlite() hands over as numbers (SQLite INTEGER and REAL): they need no text
+ * checks, and converting every value to text to check it costs more than reading it.
+ */
+async function numericSourceColumns(
+	warehouse: Warehouse,
+	params: Record<string, unknown>
+): Promise<ReadonlySet<string>> {
+	const columns = await warehouse.query<{ name: string; type: string }>(
+		'DESCRIBE TABLE sqlite({file:String}, {source_table:String})',
+		params
+	);
+	return new Set(columns.filter((c) => /^(Nullable\()?(U?Int|Float)\d+\)?$/.test(c.type)).map((c) => c.name));
 }
 
 /** sqlite() hands SQLite booleans over as text ('1', '0'); the JS path's truthy() in SQL. */
@@ -197,10 +261,14 @@ function isTrue(column: string): string {
 	return `lower(ifNull(toString(${column}), '0')) IN ('1', 'true', 't')`;
 }
 
-/** A kept column's value as the raw table wants it; hashed and year columns transformed. */
-function valueExpression(column: DeclaredColumn): string {
+/**
+ * A kept column's value as the raw table wants it (hashed and year columns transformed), nullable
+ * here whatever the raw column is: a row missing a required value goes to the quarantine, shown with
+ * null as the JS path shows it, and never reaches raw.
+ */
+function valueExpression(column: DeclaredColumn, numeric: ReadonlySet<string>): string {
 	const c = q(column.name);
-	const type = rawType(column);
+	const type = rawType({ ...column, nullable: true });
 	switch (column.pii) {
 		case 'hash':
 			// HMAC-SHA256(key, upper(trim(value))), as the JS path computes it.
@@ -208,8 +276,11 @@ function valueExpression(column: DeclaredColumn): string {
 		case 'year':
 			return `if(isNull(${c}), NULL, toUInt16OrZero(substring(toString(${c}), 1, 4)))`;
 		default:
-			// Through text: SQLite stores money as REAL, and casting a float to Decimal truncates
-			// (900.33 is 900.32999… in binary); the shortest text form parses back exactly.
+			// SQLite stores money as REAL, and casting a float to Decimal truncates (900.33 is 900.32999…
+			// in binary): round to whole fen first, which is exact, then scale back. Text parses exactly.
+			if (column.type === 'decimal' && numeric.has(column.name)) {
+				return `CAST(toDecimal64(round(${c} * 100), 2) / 100 AS ${type})`;
+			}
 			if (column.type === 'decimal') return `CAST(toString(${c}) AS ${type})`;
 			if (column.type === 'date') return `CAST(substring(toString(${c}), 1, 10) AS ${type})`;
 			if (column.type === 'datetime') return `CAST(substring(toString(${c}), 1, 19) AS ${type})`;
@@ -223,34 +294,48 @@ function valueExpression(column: DeclaredColumn): string {
  * (reason, detail) of the first failed check, in the JS path's order: key, then each column in turn
  * (missing, area code, number, date), then the business key; ('', '') for a good row.
  */
-function reasonExpression(table: DeclaredTable, pk: string, objects: StageObjects): string {
+function reasonExpression(
+	table: DeclaredTable,
+	pk: string,
+	objects: StageObjects,
+	numeric: ReadonlySet<string>
+): string {
 	const checks: string[] = [`isNull(${pk}), ('missing_key', '${table.primaryKey} is empty')`];
-	for (const column of table.columns) {
+	for (const [index, column] of table.columns.entries()) {
 		const c = q(column.name);
 		const text = `toString(${c})`;
+		const isNumber = numeric.has(column.name);
+		// A number from the source is never empty text nor "not a number".
+		const missing = isNumber ? `isNull(${c})` : `isNull(${c}) OR ${text} = ''`;
 		if (!column.nullable && column.pii !== 'drop') {
-			checks.push(`isNull(${c}) OR ${text} = '', ('missing_value', '${column.name} is empty')`);
+			checks.push(`${missing}, ('missing_value', '${column.name} is empty')`);
 		}
-		const present = `NOT isNull(${c}) AND ${text} != ''`;
+		const present = `NOT (${missing})`;
 		if (column.area) {
 			const list = column.area === 'township' ? 'townships' : 'communities';
 			checks.push(
-				`${present} AND NOT has({${list}:Array(String)}, ${text}), ('unknown_area_code', concat('${column.name}=', ${text}))`
+				`${present} AND ${text} NOT IN {${list}:Array(String)}, ('unknown_area_code', concat('${column.name}=', ${text}))`
 			);
 		}
 		if (column.type === 'integer' || column.type === 'decimal') {
-			checks.push(
-				`${present} AND isNull(toFloat64OrNull(${text})), ('invalid_value', '${column.name} is not a number')`
-			);
+			// A number column's text values arrive as 0; SQLite named their rows beforehand.
+			const notNumber = isNumber
+				? `toString(${pk}) IN {text_in_number_${index}:Array(String)}`
+				: `isNull(toFloat64OrNull(${text}))`;
+			checks.push(`${present} AND ${notNumber}, ('invalid_value', '${column.name} is not a number')`);
 			if (column.min !== undefined) {
+				const value = isNumber ? c : `toFloat64OrZero(${text})`;
 				checks.push(
-					`${present} AND toFloat64OrZero(${text}) < ${column.min}, ('negative_amount', concat('${column.name}=', ${text}, ' < ${column.min}'))`
+					`${present} AND ${value} < ${column.min}, ('negative_amount', concat('${column.name}=', ${text}, ' < ${column.min}'))`
 				);
 			}
 		}
 		if (column.type === 'date' || column.type === 'datetime') {
 			const day = `toDate32OrNull(substring(${text}, 1, 10))`;
-			checks.push(`${present} AND isNull(${day}), ('invalid_value', '${column.name} is not a date')`);
+			// The engine reads '2026-02-30' as 2 March and '2026-13-45' as 1900-01-01: a real day prints back as itself.
+			checks.push(
+				`${present} AND (isNull(${day}) OR toString(${day}) != substring(${text}, 1, 10)), ('invalid_value', '${column.name} is not a date')`
+			);
 			const shown = column.pii === 'keep' ? `concat('=', substring(${text}, 1, 10))` : `''`;
 			checks.push(
 				`${present} AND ${day} > toDate32({today:String}), ('future_date', concat('${column.name}', ${shown}, ' is after ', {today:String}))`

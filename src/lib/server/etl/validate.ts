@@ -61,7 +61,13 @@ export function validateRow(
 			case 'date':
 			case 'datetime': {
 				const text = String(value);
-				if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(Date.parse(text.slice(0, 10)))) {
+				// A day that exists: '2026-02-30' parses (as 2 March), so it must also print back as itself.
+				const day = Date.parse(text.slice(0, 10));
+				if (
+					!/^\d{4}-\d{2}-\d{2}/.test(text) ||
+					Number.isNaN(day) ||
+					new Date(day).toISOString().slice(0, 10) !== text.slice(0, 10)
+				) {
 					return { reason: 'invalid_value', detail: `${column.name} is not a date` };
 				}
 				if (text.slice(0, 10) > ctx.today) {
