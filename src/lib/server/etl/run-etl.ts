@@ -10,7 +10,7 @@ import type { Areas } from '../areas/types';
 import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
-import { findTextInNumberColumns, loadTableDirect } from './sqlite-direct';
+import { closeStage, findTextInNumberColumns, loadTableDirect, openStage } from './sqlite-direct';
 import { checkSourceColumns, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
@@ -64,41 +64,53 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 		today: options.today
 	};
 	const results: TableLoad[] = [];
-	for (const connection of [...new Set(declarations.map((d) => d.connection))]) {
-		const tables = declarations.filter((d) => d.connection === connection);
-		const spec = options.connections[connection];
-		let db: Knex | undefined;
-		let display = connection;
-		let sqliteFile: string | undefined;
-		try {
-			if (!spec)
-				throw new Error(
-					`no connection configured for '${connection}' (set SOURCE_${connection.toUpperCase()}_URL)`
-				);
-			const location = parseSourceLocation(spec);
-			display = `${connection} (${location.display})`;
-			if (location.dialect === 'sqlite' && warehouse.mode === 'embedded' && options.directSqlite !== false) {
-				sqliteFile = location.target;
+	// The engine's own reads of SQLite files route rows through a stage database for the night.
+	const stage = warehouse.mode === 'embedded' && options.directSqlite !== false;
+	if (stage) await openStage(warehouse);
+	try {
+		for (const connection of [...new Set(declarations.map((d) => d.connection))]) {
+			const tables = declarations.filter((d) => d.connection === connection);
+			const spec = options.connections[connection];
+			let db: Knex | undefined;
+			let display = connection;
+			let sqliteFile: string | undefined;
+			try {
+				if (!spec)
+					throw new Error(
+						`no connection configured for '${connection}' (set SOURCE_${connection.toUpperCase()}_URL)`
+					);
+				const location = parseSourceLocation(spec);
+				display = `${connection} (${location.display})`;
+				if (
+					location.dialect === 'sqlite' &&
+					warehouse.mode === 'embedded' &&
+					options.directSqlite !== false
+				) {
+					sqliteFile = location.target;
+				}
+				db = openSourceDatabase(location, { readonly: true });
+				await db.raw('select 1');
+			} catch (error) {
+				const message = `cannot reach the ${display} database: ${oneLine(error)}`;
+				log(`✗ ${message}`);
+				for (const table of tables) results.push(failed(table, message));
+				await db?.destroy().catch(() => {});
+				continue;
 			}
-			db = openSourceDatabase(location, { readonly: true });
-			await db.raw('select 1');
-		} catch (error) {
-			const message = `cannot reach the ${display} database: ${oneLine(error)}`;
-			log(`✗ ${message}`);
-			for (const table of tables) results.push(failed(table, message));
-			await db?.destroy().catch(() => {});
-			continue;
-		}
-		try {
-			for (const table of tables) {
-				const watermark = watermarks.get(sourceName(table));
-				results.push(
-					await loadOneTable({ db, display, sqliteFile, table, watermark, context, options, log })
-				);
+			try {
+				for (const table of tables) {
+					const watermark = watermarks.get(sourceName(table));
+					results.push(
+						await loadOneTable({ db, display, sqliteFile, table, watermark, context, options, log })
+					);
+				}
+			} finally {
+				await db.destroy();
 			}
-		} finally {
-			await db.destroy();
 		}
+	} finally {
+		// Left behind, the next night's openStage drops it anyway.
+		if (stage) await closeStage(warehouse).catch(() => {});
 	}
 	const failures = results.filter((r) => r.error).length;
 	return {
