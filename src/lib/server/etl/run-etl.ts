@@ -161,7 +161,7 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 					key: options.key,
 					runId: options.runId,
 					source,
-					textInNumbers: await findTextInNumberColumns(job.db, table, watermark)
+					findTextInNumbers: () => findTextInNumberColumns(job.db, table, watermark)
 				})
 			: await loadThroughJs(job, source);
 		if (result.maxCursor !== undefined && result.maxCursor !== watermark) {

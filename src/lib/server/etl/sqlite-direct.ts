@@ -40,8 +40,11 @@ export interface DirectLoadOptions {
 	key: Buffer;
 	runId: string;
 	source: string;
-	/** Primary keys (as text) of rows holding text in a declared number column: see findTextInNumberColumns. */
-	textInNumbers?: ReadonlyMap<string, string[]>;
+	/**
+	 * Names the rows holding text in a declared number column (findTextInNumberColumns), by primary
+	 * key as text. It runs beside the engine's business-key pass.
+	 */
+	findTextInNumbers?: () => Promise<ReadonlyMap<string, string[]>>;
 }
 
 /**
@@ -54,12 +57,21 @@ export async function findTextInNumberColumns(
 	table: DeclaredTable,
 	watermark: string | undefined
 ): Promise<Map<string, string[]>> {
+	// An INTEGER PRIMARY KEY is SQLite's rowid: it can only hold integers, and is not worth a look.
+	const info = (await db.raw('SELECT name, type, pk FROM pragma_table_info(?)', [table.sourceTable])) as {
+		name: string;
+		type: string;
+		pk: number;
+	}[];
+	const keys = info.filter((c) => c.pk > 0);
+	const rowid = keys.length === 1 && keys[0]!.type.toUpperCase() === 'INTEGER' ? keys[0]!.name : undefined;
 	const columns = table.columns.filter(
-		(c) => c.pii !== 'drop' && (c.type === 'integer' || c.type === 'decimal')
+		(c) => c.pii !== 'drop' && (c.type === 'integer' || c.type === 'decimal') && c.name !== rowid
 	);
 	const found = new Map<string, string[]>();
 	if (columns.length === 0) return found;
-	const notNumber = (name: string) => db.raw("typeof(??) NOT IN ('integer', 'real', 'null')", [name]);
+	// typeof() is one of null, integer, real, text, blob; asking for the two bad ones is half the work.
+	const notNumber = (name: string) => db.raw("typeof(??) IN ('text', 'blob')", [name]);
 	const query = db(table.sourceTable).select({ key: table.primaryKey });
 	for (const [i, column] of columns.entries()) query.select({ [`c${i}`]: notNumber(column.name) });
 	query.where((w) => {
@@ -109,15 +121,12 @@ export async function closeStage(warehouse: Warehouse): Promise<void> {
 export async function loadTableDirect(options: DirectLoadOptions): Promise<Extracted> {
 	const { warehouse, table, runId } = options;
 	const pads = hmacPads(options.key);
-	const params = {
+	const params: Record<string, unknown> = {
 		file: options.file,
 		source_table: table.sourceTable,
 		watermark: options.watermark ?? '',
 		ipad: pads.ipad,
 		opad: pads.opad,
-		...Object.fromEntries(
-			table.columns.map((c, i) => [`text_in_number_${i}`, options.textInNumbers?.get(c.name) ?? []])
-		),
 		townships: [...options.context.townships],
 		communities: [...options.context.communities],
 		today: options.context.today
@@ -141,16 +150,30 @@ export async function loadTableDirect(options: DirectLoadOptions): Promise<Extra
 	try {
 		const rawHasRows =
 			Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`))[0]?.n ?? 0) > 0;
-		if (table.naturalKey) {
-			await settleKeyDuplicates(
-				warehouse,
-				objects,
-				changed,
-				pk,
-				q(table.naturalKey),
-				rawHasRows ? raw : undefined,
-				params
-			);
+		// Two independent reads of the source: the engine settles business keys on its own threads
+		// while SQLite looks for text in number columns on this one.
+		const settling = table.naturalKey
+			? (
+					await settleKeyDuplicates(
+						warehouse,
+						objects,
+						changed,
+						pk,
+						q(table.naturalKey),
+						rawHasRows ? raw : undefined,
+						params
+					)
+				).settled
+			: Promise.resolve();
+		settling.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+		let textInNumbers: ReadonlyMap<string, string[]>;
+		try {
+			textInNumbers = (await options.findTextInNumbers?.()) ?? new Map();
+		} finally {
+			await settling;
+		}
+		for (const [i, column] of table.columns.entries()) {
+			params[`text_in_number_${i}`] = textInNumbers.get(column.name) ?? [];
 		}
 
 		// Personal data is not selected beyond `changed` except through the pseudonymising expressions.
@@ -215,6 +238,7 @@ AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max
  * in the same batch, or a row already in raw that this batch does not replace (any of its versions,
  * as the JS path's lookup). The first holder keeps the key. Reads only the two key columns; they are
  * kept in memory only when raw has rows to compare with (a night's changes, not a first load).
+ * Returns once the heavy statement is with the engine, so the caller can work while it runs.
  */
 async function settleKeyDuplicates(
 	warehouse: Warehouse,
@@ -224,7 +248,7 @@ async function settleKeyDuplicates(
 	natural: string,
 	raw: string | undefined,
 	params: Record<string, unknown>
-): Promise<void> {
+): Promise<{ settled: Promise<void> }> {
 	const keys = `SELECT ${pk} AS pk, toString(${natural}) AS natural FROM (${changed([pk, natural])})`;
 	// Memory tables are created empty, then filled: they cannot take part in CREATE … AS SELECT's rename.
 	await warehouse.command(
@@ -243,10 +267,13 @@ FROM ${batch} GROUP BY natural HAVING count() > 1`;
 	SELECT toString(${natural}) FROM ${raw}
 	WHERE toString(${natural}) IN (SELECT natural FROM ${batch})
 		AND ${pk} NOT IN (SELECT pk FROM ${batch}))`;
-	await warehouse.command(
+	const settled = warehouse.command(
 		`INSERT INTO ${objects.losers} SELECT DISTINCT pk FROM (${sameBatch}${raw ? `\nUNION ALL ${takenInRaw}` : ''})`,
-		params
+		{ ...params }
 	);
+	// One turn of the event loop lets the client hand the statement to the engine's thread.
+	await new Promise((resolve) => setImmediate(resolve));
+	return { settled };
 }
 
 /**
