@@ -66,8 +66,9 @@ it('loads the same warehouse when the engine reads the SQLite file itself', asyn
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-it('quarantines text in a number column, and days that do not exist, alike on both paths', async () => {
+it('quarantines text in a number column, days that do not exist and a reused business key, alike on both paths', async () => {
 	const file = path.join(dir, 'mistyped.sqlite');
+	let duplicated = '';
 	fs.copyFileSync(path.join(dir, 'operational.sqlite'), file);
 	const source = openSourceDatabase(parseSourceLocation(file));
 	try {
@@ -76,6 +77,10 @@ it('quarantines text in a number column, and days that do not exist, alike on bo
 		await source('meal_orders').where('id', 2).update({ subsidy: '12,5' });
 		await source('meal_orders').where('id', 3).update({ ordered_on: '2026-13-45' });
 		await source('meal_orders').where('id', 4).update({ ordered_on: '2025-02-30' });
+		// A business key used twice in a first load: the lower id keeps it.
+		const [{ order_no: taken }] = await source('meal_orders').where('id', 5).select('order_no');
+		await source('meal_orders').where('id', 6).update({ order_no: taken });
+		duplicated = String(taken);
 	} finally {
 		await source.destroy();
 	}
@@ -128,6 +133,12 @@ it('quarantines text in a number column, and days that do not exist, alike on bo
 			source_key: '4',
 			reason: 'invalid_value',
 			detail: 'ordered_on is not a date'
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '6',
+			reason: 'duplicate_key',
+			detail: `order_no=${duplicated} already belongs to another row`
 		}
 	]);
 	expect(direct).toEqual(await quarantined('mistyped-js', false));

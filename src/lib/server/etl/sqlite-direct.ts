@@ -152,26 +152,19 @@ export async function loadTableDirect(options: DirectLoadOptions): Promise<Extra
 			Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`))[0]?.n ?? 0) > 0;
 		// Two independent reads of the source: the engine settles business keys on its own threads
 		// while SQLite looks for text in number columns on this one.
-		const settling = table.naturalKey
-			? (
-					await settleKeyDuplicates(
-						warehouse,
-						objects,
-						changed,
-						pk,
-						q(table.naturalKey),
-						rawHasRows ? raw : undefined,
-						params
-					)
-				).settled
-			: Promise.resolve();
-		settling.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-		let textInNumbers: ReadonlyMap<string, string[]>;
-		try {
-			textInNumbers = (await options.findTextInNumbers?.()) ?? new Map();
-		} finally {
-			await settling;
-		}
+		const findText = options.findTextInNumbers ?? (async () => new Map<string, string[]>());
+		const textInNumbers = table.naturalKey
+			? await settleKeyDuplicates(
+					warehouse,
+					objects,
+					changed,
+					pk,
+					q(table.naturalKey),
+					rawHasRows ? raw : undefined,
+					params,
+					findText
+				)
+			: await findText();
 		for (const [i, column] of table.columns.entries()) {
 			params[`text_in_number_${i}`] = textInNumbers.get(column.name) ?? [];
 		}
@@ -238,28 +231,50 @@ AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max
  * in the same batch, or a row already in raw that this batch does not replace (any of its versions,
  * as the JS path's lookup). The first holder keeps the key. Reads only the two key columns; they are
  * kept in memory only when raw has rows to compare with (a night's changes, not a first load).
- * Returns once the heavy statement is with the engine, so the caller can work while it runs.
+ * `meanwhile` runs on this thread during the engine's read of the source; its result is returned.
  */
-async function settleKeyDuplicates(
+async function settleKeyDuplicates<S>(
 	warehouse: Warehouse,
 	objects: StageObjects,
 	changed: (columns: string[]) => string,
 	pk: string,
 	natural: string,
 	raw: string | undefined,
-	params: Record<string, unknown>
-): Promise<{ settled: Promise<void> }> {
+	params: Record<string, unknown>,
+	meanwhile: () => Promise<S>
+): Promise<S> {
 	const keys = `SELECT ${pk} AS pk, toString(${natural}) AS natural FROM (${changed([pk, natural])})`;
 	// Memory tables are created empty, then filled: they cannot take part in CREATE … AS SELECT's rename.
 	await warehouse.command(
 		`CREATE TABLE ${objects.losers} ENGINE = Memory EMPTY AS SELECT pk FROM (${keys})`,
 		params
 	);
-	let batch = `(${keys})`;
+	let batch: string;
+	let sideResult: S;
+	let batchParams = params;
 	if (raw) {
 		await warehouse.command(`CREATE TABLE ${objects.keys} ENGINE = Memory EMPTY AS ${keys}`, params);
-		await warehouse.command(`INSERT INTO ${objects.keys} ${keys}`, params);
+		[, sideResult] = await alongside(
+			warehouse.command(`INSERT INTO ${objects.keys} ${keys}`, params),
+			meanwhile
+		);
 		batch = objects.keys;
+	} else {
+		// A first load: grouping millions of keys by a 64-bit hash is several times cheaper than by
+		// text, and only hashes seen twice (duplicates, or in theory a collision) are looked at exactly.
+		const [seenTwice, side] = await alongside(
+			warehouse.query<{ hashes: string[] }>(
+				`SELECT groupArray(toString(h)) AS hashes FROM (
+	SELECT cityHash64(natural) AS h FROM (${keys}) GROUP BY h HAVING count() > 1)`,
+				params
+			),
+			meanwhile
+		);
+		sideResult = side;
+		const hashes = seenTwice[0]?.hashes ?? [];
+		if (hashes.length === 0) return sideResult;
+		batchParams = { ...params, seen_twice: hashes };
+		batch = `(SELECT * FROM (${keys}) WHERE toString(cityHash64(natural)) IN {seen_twice:Array(String)})`;
 	}
 	const sameBatch = `SELECT arrayJoin(arrayPopFront(arraySort(groupArray(pk)))) AS pk
 FROM ${batch} GROUP BY natural HAVING count() > 1`;
@@ -267,13 +282,28 @@ FROM ${batch} GROUP BY natural HAVING count() > 1`;
 	SELECT toString(${natural}) FROM ${raw}
 	WHERE toString(${natural}) IN (SELECT natural FROM ${batch})
 		AND ${pk} NOT IN (SELECT pk FROM ${batch}))`;
-	const settled = warehouse.command(
+	await warehouse.command(
 		`INSERT INTO ${objects.losers} SELECT DISTINCT pk FROM (${sameBatch}${raw ? `\nUNION ALL ${takenInRaw}` : ''})`,
-		{ ...params }
+		batchParams
 	);
-	// One turn of the event loop lets the client hand the statement to the engine's thread.
+	return sideResult;
+}
+
+/**
+ * Runs `side` on this thread while the engine works on `statement` on its own (a turn of the event
+ * loop first, so the client has handed the statement over); both finish before this returns.
+ */
+async function alongside<T, S>(statement: Promise<T>, side: () => Promise<S>): Promise<[T, S]> {
+	statement.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
 	await new Promise((resolve) => setImmediate(resolve));
-	return { settled };
+	let sideResult: S;
+	try {
+		sideResult = await side();
+	} catch (error) {
+		await statement.catch(() => {});
+		throw error;
+	}
+	return [await statement, sideResult];
 }
 
 /**
