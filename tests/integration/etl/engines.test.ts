@@ -25,12 +25,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-engines-'));
 const systems = ['assistance', 'children', 'elderly', 'community', 'charity'];
 let reference: Record<string, string>;
 
-/** Loads one source into a fresh warehouse and returns a checksum per raw table. */
-async function loadAndChecksum(
-	sourceUrl: string,
-	name: string,
-	directSqlite = true
-): Promise<Record<string, string>> {
+/** Loads one source into a fresh warehouse: a checksum per raw table, and what was quarantined. */
+async function load(sourceUrl: string, name: string, directSqlite = true) {
 	const warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, `warehouse-${name}`) });
 	try {
 		const result = await runEtl({
@@ -45,10 +41,19 @@ async function loadAndChecksum(
 			today: '2026-11-28'
 		});
 		expect(result.tables.filter((t) => t.error)).toEqual([]);
-		return await rawChecksums(warehouse);
+		return {
+			raw: await rawChecksums(warehouse),
+			quarantine: await warehouse.query(
+				'SELECT source, source_key, reason, detail FROM meta.quarantine ORDER BY source, source_key'
+			)
+		};
 	} finally {
 		await warehouse.close();
 	}
+}
+
+async function loadAndChecksum(sourceUrl: string, name: string, directSqlite = true) {
+	return (await load(sourceUrl, name, directSqlite)).raw;
 }
 
 beforeAll(async () => {
@@ -84,31 +89,7 @@ it('quarantines text in a number column, days that do not exist and a reused bus
 	} finally {
 		await source.destroy();
 	}
-	const quarantined = async (name: string, directSqlite: boolean) => {
-		const warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, `warehouse-${name}`) });
-		try {
-			await runEtl({
-				warehouse,
-				declarations: loadDeclarations(),
-				connections: Object.fromEntries(systems.map((s) => [s, file])),
-				pseudonymiser: createPseudonymiser(KEY),
-				key: KEY,
-				directSqlite,
-				areas: loadAreas(),
-				runId: name,
-				today: '2026-11-28'
-			});
-			return {
-				quarantine: await warehouse.query(
-					'SELECT source, source_key, reason, detail FROM meta.quarantine ORDER BY source, source_key'
-				),
-				raw: await rawChecksums(warehouse)
-			};
-		} finally {
-			await warehouse.close();
-		}
-	};
-	const direct = await quarantined('mistyped-direct', true);
+	const direct = await load(file, 'mistyped-direct', true);
 	expect(direct.quarantine).toEqual([
 		{
 			source: 'elderly.meal_orders',
@@ -141,7 +122,7 @@ it('quarantines text in a number column, days that do not exist and a reused bus
 			detail: `order_no=${duplicated} already belongs to another row`
 		}
 	]);
-	expect(direct).toEqual(await quarantined('mistyped-js', false));
+	expect(direct).toEqual(await load(file, 'mistyped-js', false));
 });
 
 it('loads all 20 tables from SQLite', () => {
