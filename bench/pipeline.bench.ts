@@ -77,6 +77,9 @@ await runCli(async () => {
 			try {
 				const t1 = performance.now();
 				tickNight = await runPipeline({ warehouse: reopened, config, trigger: 'manual' });
+				if (tickNight.status !== 'success') {
+					throw new Error(`the tick's night did not succeed: ${tickNight.message}`);
+				}
 				tickNight = { ...tickNight, totalSeconds: (performance.now() - t1) / 1000 };
 			} finally {
 				await reopened.close();

@@ -82,6 +82,10 @@ it('quarantines text in a number column, days that do not exist and a reused bus
 		await source('meal_orders').where('id', 2).update({ subsidy: '12,5' });
 		await source('meal_orders').where('id', 3).update({ ordered_on: '2026-13-45' });
 		await source('meal_orders').where('id', 4).update({ ordered_on: '2025-02-30' });
+		// Before the first day the warehouse's dates hold: it would be stored as 1900-01-01.
+		await source('meal_orders').where('id', 7).update({ ordered_on: '1850-01-01' });
+		// The engine reads '-5x' as -5, a negative amount; it is text, not a number.
+		await source('meal_orders').where('id', 8).update({ amount: '-5x' });
 		// A business key used twice in a first load: the lower id keeps it.
 		const [{ order_no: taken }] = await source('meal_orders').where('id', 5).select('order_no');
 		await source('meal_orders').where('id', 6).update({ order_no: taken });
@@ -120,6 +124,18 @@ it('quarantines text in a number column, days that do not exist and a reused bus
 			source_key: '6',
 			reason: 'duplicate_key',
 			detail: `order_no=${duplicated} already belongs to another row`
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '7',
+			reason: 'invalid_value',
+			detail: 'ordered_on is not a date'
+		},
+		{
+			source: 'elderly.meal_orders',
+			source_key: '8',
+			reason: 'invalid_value',
+			detail: 'amount is not a number'
 		}
 	]);
 	expect(direct).toEqual(await load(file, 'mistyped-js', false));

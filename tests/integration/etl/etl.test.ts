@@ -101,6 +101,34 @@ describe('the first night', () => {
 		expect(fs.statSync(path.join(dir, 'pseudonym.key')).mode & 0o777).toBe(0o600);
 	});
 
+	it("puts each time on Qingdao's calendar day, also after the warehouse restarts", async () => {
+		// Before 08:00 in Qingdao it is still the day before in UTC, the embedded server's own zone. A table
+		// reopened by a new process reads a date-time column without a zone in the server's zone.
+		await warehouse.close();
+		warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, 'warehouse') });
+		options = { ...options, warehouse };
+		const db = sourceDb();
+		let early: { id: number; raised_at: string }[];
+		try {
+			early = await db('alerts').where(db.raw("substr(raised_at, 12, 2) < '08'")).select('id', 'raised_at');
+		} finally {
+			await db.destroy();
+		}
+		expect(early.length).toBeGreaterThan(0);
+		const days = await warehouse.query<{ id: string; day: string; month: number }>(
+			'SELECT id, toString(toDate(raised_at)) AS day, toYYYYMM(raised_at) AS month FROM raw.assistance__alerts WHERE id IN {ids:Array(Int64)} ORDER BY id',
+			{ ids: early.map((a) => a.id) }
+		);
+		const expected = early
+			.map((a) => ({
+				id: String(a.id),
+				day: a.raised_at.slice(0, 10),
+				month: Number(a.raised_at.slice(0, 7).replace('-', ''))
+			}))
+			.sort((a, b) => Number(a.id) - Number(b.id));
+		expect(days).toEqual(expected);
+	});
+
 	it('leaves no name, phone or ID number anywhere in the warehouse', async () => {
 		const db = sourceDb();
 		const names = new Set<string>();

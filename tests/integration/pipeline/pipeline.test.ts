@@ -152,6 +152,9 @@ describe('a night after a day of changes', () => {
 
 	it('recomputes only the changed months and publishes what a full rebuild publishes', async () => {
 		expect((await runPipeline({ warehouse, config, trigger: 'manual' })).status).toBe('success');
+		// The tick's day follows the data's last; the tick dispatches every waiting alert, so move one first.
+		const tickDay = new Date(Date.parse(`${DEMO.asOf}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+		await moveAnAlertToAMonthsFirstHours(config.demoSourcePath, tickDay);
 		await tickDemo(config.demoSourcePath);
 		const night = await runPipeline({ warehouse, config, trigger: 'manual' });
 		expect(night.status, night.message).toBe('success');
@@ -180,6 +183,46 @@ describe('a night after a day of changes', () => {
 		expect(await martChecksums(warehouse)).toEqual(incremental);
 	});
 });
+
+/**
+ * Moves an alert from an earlier month to 02:00 on the first of the next, Qingdao time: still the
+ * month before in UTC, so a night that took months in another time zone than the marts' days would
+ * leave the alert out of its new month.
+ */
+async function moveAnAlertToAMonthsFirstHours(file: string, day: string): Promise<void> {
+	const source = knex({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+	try {
+		// One whose next month the tick leaves alone (it dispatches and closes waiting alerts), so that only
+		// this move can bring that month into the night.
+		const nextMonth = "strftime('%Y-%m', a.raised_at, 'start of month', '+1 month')";
+		const alert = await source('alerts as a')
+			.whereNull('a.dispatched_at')
+			.where('a.raised_at', '<', `${day.slice(0, 7)}-01`)
+			.whereNotExists((waiting) =>
+				waiting
+					.from('alerts as b')
+					.where((w) => w.whereNull('b.dispatched_at').orWhereNull('b.closed_at'))
+					.where((w) =>
+						w
+							.where(source.raw(`substr(b.raised_at, 1, 7) = ${nextMonth}`))
+							.orWhere(source.raw(`substr(b.dispatched_at, 1, 7) = ${nextMonth}`))
+					)
+			)
+			.orderBy('a.raised_at')
+			.first('a.id', 'a.closed_at', source.raw(`${nextMonth} as next`));
+		expect(alert, 'an alert never dispatched, from an earlier month').toBeDefined();
+		const { next } = alert as { next: string };
+		await source('alerts')
+			.where('id', alert.id)
+			.update({
+				raised_at: `${next}-01 02:00:00`,
+				closed_at: alert.closed_at === null ? null : `${next}-01 03:00:00`,
+				updated_at: `${day} 00:30:00`
+			});
+	} finally {
+		await source.destroy();
+	}
+}
 
 /** Each mart as `count:hash` of its rows, aggregate states finalised so equal contents hash alike. */
 async function martChecksums(warehouse: Warehouse): Promise<Record<string, string>> {

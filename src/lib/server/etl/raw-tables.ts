@@ -6,7 +6,7 @@
  * by (source, key, reason) so that a rerun of the night does not list a bad row twice.
  */
 import type { Warehouse } from '../warehouse';
-import { quoteIdentifier as q } from '../warehouse';
+import { quoteIdentifier as q, quoteLiteral, WAREHOUSE_TIMEZONE } from '../warehouse';
 import { rawColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
 
 export const QUARANTINE_TABLE = 'meta.quarantine';
@@ -44,7 +44,10 @@ export function rawType(column: DeclaredColumn, pii: DeclaredColumn['pii'] = col
 				type = 'Date32';
 				break;
 			case 'datetime':
-				type = 'DateTime';
+				// Sources write Qingdao wall-clock time. The zone belongs in the type: with a bare DateTime,
+				// chdb 26.7 read the session's zone in some query paths and the server's (UTC) in others, so
+				// toDate() put an alert raised at 04:00 on 1 January on 31 December, in some queries only.
+				type = `DateTime(${quoteLiteral(WAREHOUSE_TIMEZONE)})`;
 				break;
 			case 'boolean':
 				type = 'Bool';
@@ -87,11 +90,36 @@ export async function latestLoadTime(
 	return row && Number(row.n) > 0 ? row.t : undefined;
 }
 
+/**
+ * Raw tables made before date-times carried their zone get it: the same stored instants, now read as
+ * Qingdao time by every query (a change of metadata only, measured instant on 16M rows).
+ */
+async function zoneDateTimeColumns(warehouse: Warehouse, tables: DeclaredTable[]): Promise<void> {
+	const bare = new Set(
+		(
+			await warehouse.query<{ id: string }>(
+				`SELECT concat(database, '.', table, '.', name) AS id FROM system.columns
+				WHERE type IN ('DateTime', 'Nullable(DateTime)') AND database IN {schemas:Array(String)}`,
+				{ schemas: [...new Set(tables.map((t) => t.rawSchema))] }
+			)
+		).map((r) => r.id)
+	);
+	for (const table of tables) {
+		for (const { name, source } of rawColumns(table)) {
+			if (!bare.has(`${table.rawSchema}.${table.rawTable}.${name}`)) continue;
+			await warehouse.command(
+				`ALTER TABLE ${q(table.rawSchema)}.${q(table.rawTable)}${warehouse.onCluster} MODIFY COLUMN ${q(name)} ${rawType(source)}`
+			);
+		}
+	}
+}
+
 export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTable[]): Promise<void> {
 	for (const schema of new Set(tables.map((t) => t.rawSchema))) {
 		await warehouse.command(`CREATE DATABASE IF NOT EXISTS ${q(schema)}${warehouse.onCluster}`);
 	}
 	for (const table of tables) await warehouse.command(rawTableDdl(table, warehouse.onCluster));
+	await zoneDateTimeColumns(warehouse, tables);
 	// Raw tables made before an index existed get it for the parts written from now on.
 	const existing = new Set(
 		(

@@ -10,11 +10,13 @@ import type { Areas } from '../areas/types';
 import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
-import { closeStage, findTextInNumberColumns, loadTableDirect, openStage } from './sqlite-direct';
+import { evictTakenBusinessKeys } from './business-keys';
 import { checkSourceColumns, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
-import { validateRow, type Rejection, type ValidationContext } from './validate';
+import { findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
+import { closeStage, openStage } from './stage';
+import { validateRow, type ValidationContext } from './validate';
 import { advanceWatermark, ensureWatermarkTable, readWatermarks } from './watermarks';
 
 export interface TableLoad {
@@ -64,9 +66,8 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 		today: options.today
 	};
 	const results: TableLoad[] = [];
-	// The engine's own reads of SQLite files route rows through a stage database for the night.
-	const stage = warehouse.mode === 'embedded' && options.directSqlite !== false;
-	if (stage) await openStage(warehouse);
+	// Routing tables and business-key losers live in a stage database for the night.
+	await openStage(warehouse);
 	try {
 		for (const connection of [...new Set(declarations.map((d) => d.connection))]) {
 			const tables = declarations.filter((d) => d.connection === connection);
@@ -110,7 +111,7 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 		}
 	} finally {
 		// Left behind, the next night's openStage drops it anyway.
-		if (stage) await closeStage(warehouse).catch(() => {});
+		await closeStage(warehouse).catch(() => {});
 	}
 	const failures = results.filter((r) => r.error).length;
 	return {
@@ -151,24 +152,23 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 	const source = sourceName(table);
 	try {
 		await checkSourceColumns(job.db, table, job.display);
-		const result = job.sqliteFile
-			? await loadTableDirect({
-					warehouse: options.warehouse,
-					file: job.sqliteFile,
-					table,
-					watermark,
-					context: job.context,
-					key: options.key,
-					runId: options.runId,
-					source,
-					findTextInNumbers: () => findTextInNumberColumns(job.db, table, watermark)
-				})
+		const extracted = job.sqliteFile
+			? await loadThroughEngine(job, source)
 			: await loadThroughJs(job, source);
-		if (result.maxCursor !== undefined && result.maxCursor !== watermark) {
-			await advanceWatermark(options.warehouse, source, result.maxCursor, options.runId);
+		const evicted = await evictTakenBusinessKeys({
+			warehouse: options.warehouse,
+			table,
+			runId: options.runId,
+			source,
+			loaded: extracted.loaded
+		});
+		const { read, maxCursor } = extracted;
+		const loaded = extracted.loaded - evicted;
+		const quarantined = extracted.quarantined + evicted;
+		if (maxCursor !== undefined && maxCursor !== watermark) {
+			await advanceWatermark(options.warehouse, source, maxCursor, options.runId);
 		}
-		log(`✓ ${source}: read ${result.read}, loaded ${result.loaded}, quarantined ${result.quarantined}`);
-		const { read, loaded, quarantined } = result;
+		log(`✓ ${source}: read ${read}, loaded ${loaded}, quarantined ${quarantined}`);
 		return { source, read, loaded, quarantined, seconds: (performance.now() - started) / 1000 };
 	} catch (error) {
 		const message = oneLine(error);
@@ -177,97 +177,99 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 	}
 }
 
+/**
+ * The engine reads the SQLite file itself. Rows it would misread (text in a number column, which it
+ * sees as a number) are found by SQLite meanwhile, taken back and routed by the JS path's rules.
+ */
+async function loadThroughEngine(job: TableJob, source: string): Promise<Extracted> {
+	const { table, watermark, options } = job;
+	const { warehouse, runId } = options;
+	const [extracted, misread] = await loadTableDirect({
+		warehouse,
+		file: job.sqliteFile!,
+		table,
+		watermark,
+		context: job.context,
+		key: options.key,
+		runId,
+		source,
+		meanwhile: () => findRowsWithTextInNumbers(job.db, table, watermark)
+	});
+	if (misread.length === 0) return extracted;
+	await withdrawRows(
+		warehouse,
+		table,
+		source,
+		runId,
+		misread.map((row) => row[table.primaryKey])
+	);
+	await routeRows(job, source, misread, new Date().toISOString());
+	const [{ n } = { n: '0' }] = await warehouse.query<{ n: string }>(
+		`SELECT count() AS n FROM ${QUARANTINE_TABLE} WHERE source = {source:String} AND run_id = {run:String}`,
+		{ source, run: runId }
+	);
+	return { ...extracted, loaded: extracted.read - Number(n), quarantined: Number(n) };
+}
+
 /** The JavaScript path: keyset pages through knex, pseudonymised and validated in memory. */
 async function loadThroughJs(job: TableJob, source: string): Promise<Extracted> {
-	const { table, watermark, context } = job;
-	const { warehouse, pseudonymiser, runId } = job.options;
+	const { table, watermark } = job;
 	const result: Extracted = { read: 0, loaded: 0, quarantined: 0, maxCursor: watermark };
-	const rawName = `${table.rawSchema}.${table.rawTable}`;
-	// A first load has nothing to collide with in raw; skipping the lookup keeps it fast.
-	const rawHasRows =
-		Number((await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${rawName}`))[0]?.n ?? 0) > 0;
 	const loadedAt = new Date().toISOString();
 	for await (const page of extractChanges(job.db, table, watermark)) {
 		result.read += page.length;
-		const duplicates = table.naturalKey
-			? await findDuplicateKeys(warehouse, table, page, rawHasRows)
-			: new Set<unknown>();
-		const good: unknown[][] = [];
-		const bad: Record<string, unknown>[] = [];
 		for (const row of page) {
 			const cursorValue = String(row[table.cursor]);
 			if (result.maxCursor === undefined || cursorValue > result.maxCursor) result.maxCursor = cursorValue;
-			const values = pseudonymiser.toRawValues(table, row);
-			const rejection: Rejection | undefined =
-				validateRow(table, row, context) ??
-				(duplicates.has(row[table.primaryKey])
-					? {
-							reason: 'duplicate_key',
-							detail: `${table.naturalKey}=${String(row[table.naturalKey!])} already belongs to another row`
-						}
-					: undefined);
-			if (rejection) {
-				bad.push({
-					run_id: runId,
-					quarantined_at: loadedAt,
-					source,
-					source_key: String(row[table.primaryKey] ?? ''),
-					reason: rejection.reason,
-					detail: rejection.detail,
-					row: JSON.stringify(Object.fromEntries(rawColumnNames(table).map((name, i) => [name, values[i]])))
-				});
-				continue;
-			}
-			const deleted = table.softDelete ? truthy(row[table.softDelete]) : false;
-			good.push([...values, deleted ? 1 : 0, versionOf(cursorValue), loadedAt, runId]);
 		}
-		if (good.length > 0) {
-			await warehouse.insert(rawName, good, {
-				format: 'JSONCompactEachRow',
-				columns: [...rawColumnNames(table), '_deleted', '_version', '_loaded_at', '_run_id']
-			});
-		}
-		if (bad.length > 0) await warehouse.insert(QUARANTINE_TABLE, bad);
-		result.loaded += good.length;
-		result.quarantined += bad.length;
+		const routed = await routeRows(job, source, page, loadedAt);
+		result.loaded += routed.loaded;
+		result.quarantined += routed.quarantined;
 	}
 	return result;
 }
 
-function rawColumnNames(table: DeclaredTable): string[] {
-	return rawColumns(table).map((c) => c.name);
+/** Pseudonymises and validates source rows, and writes each to raw or to the quarantine. */
+async function routeRows(
+	job: TableJob,
+	source: string,
+	rows: SourceRow[],
+	loadedAt: string
+): Promise<{ loaded: number; quarantined: number }> {
+	const { table, context } = job;
+	const { warehouse, pseudonymiser, runId } = job.options;
+	const good: unknown[][] = [];
+	const bad: Record<string, unknown>[] = [];
+	for (const row of rows) {
+		const values = pseudonymiser.toRawValues(table, row);
+		const rejection = validateRow(table, row, context);
+		if (rejection) {
+			bad.push({
+				run_id: runId,
+				quarantined_at: loadedAt,
+				source,
+				source_key: String(row[table.primaryKey] ?? ''),
+				reason: rejection.reason,
+				detail: rejection.detail,
+				row: JSON.stringify(Object.fromEntries(rawColumnNames(table).map((name, i) => [name, values[i]])))
+			});
+			continue;
+		}
+		const deleted = table.softDelete ? truthy(row[table.softDelete]) : false;
+		good.push([...values, deleted ? 1 : 0, versionOf(String(row[table.cursor])), loadedAt, runId]);
+	}
+	if (good.length > 0) {
+		await warehouse.insert(`${table.rawSchema}.${table.rawTable}`, good, {
+			format: 'JSONCompactEachRow',
+			columns: [...rawColumnNames(table), '_deleted', '_version', '_loaded_at', '_run_id']
+		});
+	}
+	if (bad.length > 0) await warehouse.insert(QUARANTINE_TABLE, bad);
+	return { loaded: good.length, quarantined: bad.length };
 }
 
-/**
- * Primary keys in the page whose business key is already taken by another row — in the raw layer or
- * earlier in the same page. The first holder keeps the key; later ones are quarantined.
- */
-async function findDuplicateKeys(
-	warehouse: Warehouse,
-	table: DeclaredTable,
-	page: SourceRow[],
-	lookInRaw: boolean
-): Promise<Set<unknown>> {
-	const natural = table.naturalKey!;
-	const pk = table.primaryKey;
-	const keys = [...new Set(page.map((r) => String(r[natural])))];
-	const owners = new Map<string, string>();
-	const existing = !lookInRaw
-		? []
-		: await warehouse.query<{ k: string; id: string }>(
-				`SELECT toString(${natural}) AS k, toString(min(${pk})) AS id FROM ${table.rawSchema}.${table.rawTable} WHERE toString(${natural}) IN {keys:Array(String)} GROUP BY k`,
-				{ keys }
-			);
-	for (const row of existing) owners.set(row.k, row.id);
-	const duplicates = new Set<unknown>();
-	for (const row of page) {
-		const key = String(row[natural]);
-		const id = String(row[pk]);
-		const owner = owners.get(key);
-		if (owner === undefined) owners.set(key, id);
-		else if (owner !== id) duplicates.add(row[pk]);
-	}
-	return duplicates;
+function rawColumnNames(table: DeclaredTable): string[] {
+	return rawColumns(table).map((c) => c.name);
 }
 
 function truthy(value: unknown): boolean {

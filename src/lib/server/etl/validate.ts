@@ -14,6 +14,10 @@ export type QuarantineReason =
 	| 'invalid_value'
 	| 'duplicate_key';
 
+/** The days the warehouse's Date32 columns hold. */
+const FIRST_DAY = '1900-01-01';
+const LAST_DAY = '2299-12-31';
+
 export interface Rejection {
 	reason: QuarantineReason;
 	detail: string;
@@ -62,11 +66,14 @@ export function validateRow(
 			case 'datetime': {
 				const text = String(value);
 				// A day that exists: '2026-02-30' parses (as 2 March), so it must also print back as itself.
+				// And one the warehouse's Date32 holds, which would silently clamp 1850 to 1900.
 				const day = Date.parse(text.slice(0, 10));
 				if (
 					!/^\d{4}-\d{2}-\d{2}/.test(text) ||
 					Number.isNaN(day) ||
-					new Date(day).toISOString().slice(0, 10) !== text.slice(0, 10)
+					new Date(day).toISOString().slice(0, 10) !== text.slice(0, 10) ||
+					text.slice(0, 10) < FIRST_DAY ||
+					text.slice(0, 10) > LAST_DAY
 				) {
 					return { reason: 'invalid_value', detail: `${column.name} is not a date` };
 				}

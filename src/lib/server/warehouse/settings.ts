@@ -6,9 +6,10 @@ import type { ClickHouseSettings } from '@clickhouse/client';
 
 /**
  * The bureau's clock. Applied per session (`session_timezone`), never to the server's configuration:
- * a shared server keeps its own default, while `now()`, `toDate(ts)` and DateTime columns without an
- * explicit zone read and write Qingdao time here. Measured: chdb 26.7 honours it (`timezone()` says
- * Asia/Shanghai while `serverTimezone()` stays UTC); servers have it since 23.x, below our minimum.
+ * a shared server keeps its own default, while `now()` and parsed text read Qingdao time here
+ * (`timezone()` says Asia/Shanghai while `serverTimezone()` stays UTC; servers have it since 23.x).
+ * Not enough for stored columns: on a DateTime column without a zone, chdb 26.7 computed toDate() in
+ * the server's zone in some queries, so the raw layer names the zone in the type (raw-tables.ts).
  */
 export const WAREHOUSE_TIMEZONE = 'Asia/Shanghai';
 

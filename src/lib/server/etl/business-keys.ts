@@ -1,0 +1,97 @@
+/**
+ * A business key (an order, application or case number) belongs to one row. Settled after a table's
+ * load, in raw itself: the first holder keeps the key — a row already in raw that tonight's rows do not
+ * replace, else the lowest primary key among tonight's — and tonight's other holders move to the
+ * quarantine as 'duplicate_key'. Only rows that passed every other check compete: a row the quarantine
+ * holds for a bad date does not take a key from a good one.
+ *
+ * Why afterwards: settling before the load needed a second read of the whole source on a first night
+ * (16M orders), while raw answers from two compressed columns, and duplicates are rare. Both
+ * extraction paths call it, so they agree.
+ */
+import type { Warehouse } from '../warehouse';
+import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
+import type { DeclaredTable } from './declarations';
+import { rawColumns } from './declarations';
+import { QUARANTINE_TABLE } from './raw-tables';
+import { STAGE_DATABASE } from './stage';
+
+export interface KeySettlement {
+	warehouse: Warehouse;
+	table: DeclaredTable;
+	runId: string;
+	/** The quarantine's name for the table, 'system.table'. */
+	source: string;
+	/** Rows this run put into raw; equal to raw's count when raw holds nothing else (a first load). */
+	loaded: number;
+}
+
+/** Moves this run's rows that hold a taken business key from raw to the quarantine; returns how many. */
+export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise<number> {
+	const { warehouse, table, runId, source, loaded } = settlement;
+	if (!table.naturalKey || loaded === 0) return 0;
+	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
+	const pk = q(table.primaryKey);
+	const natural = `toString(${q(table.naturalKey)})`;
+	const params: Record<string, unknown> = { run: runId };
+	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
+	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
+	const onlyTonight = Number(inRaw) === loaded;
+	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${onlyTonight ? '' : ' WHERE _run_id = {run:String}'}`;
+
+	// Keys held more than once in raw, by a 64-bit hash: cheap over millions of rows (a count, where
+	// min and max of the keys took three times as long). Two versions of one row count twice here and
+	// are told apart below, where the few hashes found are compared as text.
+	const [{ hashes } = { hashes: [] }] = await warehouse.query<{ hashes: string[] }>(
+		`SELECT groupArray(toString(h)) AS hashes FROM (
+	SELECT cityHash64(${natural}) AS h FROM ${raw}
+	${onlyTonight ? '' : `WHERE h IN (SELECT cityHash64(natural) FROM (${tonight}))`}
+	GROUP BY h HAVING count() > 1)`,
+		params
+	);
+	if (hashes.length === 0) return 0;
+	params.hashes = hashes;
+
+	const losers = `${STAGE_DATABASE}.${q(`${table.rawTable}__losers`)}`;
+	const candidates = `SELECT pk, natural FROM (${tonight}) WHERE toString(cityHash64(natural)) IN {hashes:Array(String)}`;
+	// Taken: held in raw by a row tonight's load does not replace (any of its versions).
+	const takenElsewhere = onlyTonight
+		? ''
+		: ` OR natural IN (
+	SELECT ${natural} FROM ${raw}
+	WHERE toString(cityHash64(${natural})) IN {hashes:Array(String)} AND ${pk} NOT IN (SELECT pk FROM (${tonight})))`;
+	// Memory tables are created empty, then filled: they cannot take part in CREATE … AS SELECT's rename.
+	await warehouse.command(
+		`CREATE TABLE ${losers} ENGINE = Memory EMPTY AS SELECT pk FROM (${candidates})`,
+		params
+	);
+	try {
+		await warehouse.command(
+			`INSERT INTO ${losers} SELECT pk FROM (
+	SELECT pk, natural, min(pk) OVER (PARTITION BY natural) AS keeper FROM (${candidates}))
+WHERE pk != keeper${takenElsewhere}`,
+			params
+		);
+		const [{ n } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${losers}`);
+		// Most hashes seen twice are two versions of one row: nothing to move, and no mutation to make.
+		if (Number(n) === 0) return 0;
+		// Tonight's versions of the losers: a killed night's copy of the same version goes with them.
+		const theirRows = `SELECT * FROM ${raw} WHERE _run_id = {run:String} AND ${pk} IN (SELECT pk FROM ${losers})`;
+		const names = rawColumns(table).map((c) => q(c.name));
+		await warehouse.command(
+			`INSERT INTO ${QUARANTINE_TABLE} (run_id, quarantined_at, source, source_key, reason, detail, row)
+SELECT _run_id, now64(3, 'UTC'), ${quoteLiteral(source)}, toString(${pk}), 'duplicate_key',
+	concat(${quoteLiteral(`${table.naturalKey}=`)}, ${natural}, ' already belongs to another row'),
+	trim(formatRowNoNewline('JSONEachRow', ${names.join(', ')}))
+FROM (${theirRows})`,
+			params
+		);
+		await warehouse.command(
+			`DELETE FROM ${raw} WHERE (${pk}, _version) IN (SELECT ${pk}, _version FROM (${theirRows}))`,
+			params
+		);
+		return Number(n);
+	} finally {
+		await warehouse.command(`DROP TABLE IF EXISTS ${losers}`);
+	}
+}
