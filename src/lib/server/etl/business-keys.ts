@@ -24,6 +24,8 @@ export interface KeySettlement {
 	source: string;
 	/** Rows this run put into raw; equal to raw's count when raw holds nothing else (a first load). */
 	loaded: number;
+	/** A moment before this run's load of the table (UTC): its rows were loaded at or after it. */
+	loadStarted: Date;
 }
 
 /** Moves this run's rows that hold a taken business key from raw to the quarantine; returns how many. */
@@ -33,20 +35,28 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
 	const pk = q(table.primaryKey);
 	const natural = `toString(${q(table.naturalKey)})`;
-	const params: Record<string, unknown> = { run: runId };
+	// The load time narrows tonight's rows to the parts just written (a min-max index on _loaded_at).
+	const params: Record<string, unknown> = {
+		run: runId,
+		since: settlement.loadStarted.toISOString().replace('T', ' ').slice(0, 23)
+	};
 	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
 	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
 	const onlyTonight = Number(inRaw) === loaded;
-	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${onlyTonight ? '' : ' WHERE _run_id = {run:String}'}`;
+	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${onlyTonight ? '' : " WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String}"}`;
 
-	// Keys held more than once in raw, by a 64-bit hash: cheap over millions of rows (a count, where
-	// min and max of the keys took three times as long). Two versions of one row count twice here and
-	// are told apart below, where the few hashes found are compared as text.
+	// Keys held by more than one row in raw, by a 64-bit hash; the few hashes found are then compared
+	// as text. A first load holds one version of each row, so a count will do over millions of rows
+	// (min and max of the keys took three times as long); later, only tonight's keys are counted, and
+	// by row, since an updated row has two versions.
 	const [{ hashes } = { hashes: [] }] = await warehouse.query<{ hashes: string[] }>(
 		`SELECT groupArray(toString(h)) AS hashes FROM (
 	SELECT cityHash64(${natural}) AS h FROM ${raw}
-	${onlyTonight ? '' : `WHERE h IN (SELECT cityHash64(natural) FROM (${tonight}))`}
-	GROUP BY h HAVING count() > 1)`,
+	${
+		onlyTonight
+			? 'GROUP BY h HAVING count() > 1'
+			: `WHERE h IN (SELECT cityHash64(natural) FROM (${tonight})) GROUP BY h HAVING uniqExact(${pk}) > 1`
+	})`,
 		params
 	);
 	if (hashes.length === 0) return 0;
@@ -73,10 +83,11 @@ WHERE pk != keeper${takenElsewhere}`,
 			params
 		);
 		const [{ n } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${losers}`);
-		// Most hashes seen twice are two versions of one row: nothing to move, and no mutation to make.
+		// Hashes shared by two different keys, or a key passed between tonight's rows: no mutation.
 		if (Number(n) === 0) return 0;
 		// Tonight's versions of the losers: a killed night's copy of the same version goes with them.
-		const theirRows = `SELECT * FROM ${raw} WHERE _run_id = {run:String} AND ${pk} IN (SELECT pk FROM ${losers})`;
+		const theirRows = `SELECT * FROM ${raw}
+	WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String} AND ${pk} IN (SELECT pk FROM ${losers})`;
 		const names = rawColumns(table).map((c) => q(c.name));
 		await warehouse.command(
 			`INSERT INTO ${QUARANTINE_TABLE} (run_id, quarantined_at, source, source_key, reason, detail, row)
@@ -87,7 +98,7 @@ FROM (${theirRows})`,
 			params
 		);
 		await warehouse.command(
-			`DELETE FROM ${raw} WHERE (${pk}, _version) IN (SELECT ${pk}, _version FROM (${theirRows}))`,
+			`DELETE FROM ${raw} WHERE ${pk} IN (SELECT pk FROM ${losers}) AND (${pk}, _version) IN (SELECT ${pk}, _version FROM (${theirRows}))`,
 			params
 		);
 		return Number(n);

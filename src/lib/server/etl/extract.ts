@@ -42,6 +42,18 @@ export async function* extractChanges(
 	}
 }
 
+/** How many rows changed since the watermark: a count on the cursor, which the sources index. */
+export async function countChanges(
+	db: Knex,
+	table: DeclaredTable,
+	watermark: string | undefined
+): Promise<number> {
+	const query = db(table.sourceTable).count({ n: '*' });
+	if (watermark !== undefined) query.where(table.cursor, '>=', watermark);
+	const [row] = (await query) as { n: number | string }[];
+	return Number(row?.n ?? 0);
+}
+
 /** Fails with one line naming the source and the columns it lacks. */
 export async function checkSourceColumns(db: Knex, table: DeclaredTable, display: string): Promise<void> {
 	let info: Record<string, unknown>;

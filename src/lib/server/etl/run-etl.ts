@@ -11,7 +11,7 @@ import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
 import { evictTakenBusinessKeys } from './business-keys';
-import { checkSourceColumns, extractChanges } from './extract';
+import { checkSourceColumns, countChanges, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
 import { findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
@@ -51,8 +51,17 @@ export interface EtlOptions {
 	 * rows through JavaScript. Default true; the results are the same.
 	 */
 	directSqlite?: boolean;
+	/**
+	 * A SQLite table with fewer changed rows takes the JS path all the same: the engine's read pays for
+	 * its routing statements (about 0.15 s a table) only above this. Default DIRECT_MIN_ROWS; 0 sends
+	 * every table through the engine.
+	 */
+	directSqliteMinRows?: number;
 	log?: (line: string) => void;
 }
+
+/** A night's few hundred changed rows load faster through JavaScript; 18,000 meal orders do not. */
+export const DIRECT_MIN_ROWS = 5_000;
 
 export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 	const { warehouse, declarations, runId } = options;
@@ -149,18 +158,22 @@ interface TableJob {
 async function loadOneTable(job: TableJob): Promise<TableLoad> {
 	const { table, watermark, options, log } = job;
 	const started = performance.now();
+	const loadStarted = new Date();
 	const source = sourceName(table);
 	try {
 		await checkSourceColumns(job.db, table, job.display);
-		const extracted = job.sqliteFile
-			? await loadThroughEngine(job, source)
-			: await loadThroughJs(job, source);
+		const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
+		const direct =
+			job.sqliteFile !== undefined &&
+			(minRows === 0 || (await countChanges(job.db, table, watermark)) >= minRows);
+		const extracted = direct ? await loadThroughEngine(job, source) : await loadThroughJs(job, source);
 		const evicted = await evictTakenBusinessKeys({
 			warehouse: options.warehouse,
 			table,
 			runId: options.runId,
 			source,
-			loaded: extracted.loaded
+			loaded: extracted.loaded,
+			loadStarted
 		});
 		const { read, maxCursor } = extracted;
 		const loaded = extracted.loaded - evicted;
