@@ -3,8 +3,8 @@
  *
  * The nightly pipeline at a scale: a full first night (ETL rows/s next to ClickHouse reading the same
  * SQLite tables directly with its sqlite() table function, before and after it in the same run, as a
- * ratio; build
- * seconds; total), then one demo tick and its whole pipeline. Figures go to bench/README.md.
+ * ratio; build seconds; total), then one demo tick and its whole pipeline (which must succeed).
+ * Figures go to bench/README.md.
  * --from copies a demo database generated earlier (with the same scale and as-of) instead of
  * generating one: the tick changes the copy, never the original.
  */

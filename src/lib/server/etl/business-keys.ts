@@ -13,7 +13,7 @@ import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
 import type { DeclaredTable } from './declarations';
 import { rawColumns } from './declarations';
-import { QUARANTINE_TABLE } from './raw-tables';
+import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE } from './raw-tables';
 import { STAGE_DATABASE } from './stage';
 
 export interface KeySettlement {
@@ -38,7 +38,7 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	// The load time narrows tonight's rows to the parts just written (a min-max index on _loaded_at).
 	const params: Record<string, unknown> = {
 		run: runId,
-		since: settlement.loadStarted.toISOString().replace('T', ' ').slice(0, 23)
+		since: loadTimeParam(settlement.loadStarted)
 	};
 	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
 	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
@@ -85,7 +85,7 @@ WHERE pk != keeper${takenElsewhere}`,
 		const [{ n } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${losers}`);
 		// Hashes shared by two different keys, or a key passed between tonight's rows: no mutation.
 		if (Number(n) === 0) return 0;
-		// Tonight's versions of the losers: a killed night's copy of the same version goes with them.
+		// Tonight's versions of the losers go to the quarantine, then out of raw.
 		const theirRows = `SELECT * FROM ${raw}
 	WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String} AND ${pk} IN (SELECT pk FROM ${losers})`;
 		const names = rawColumns(table).map((c) => q(c.name));
@@ -97,10 +97,7 @@ SELECT _run_id, now64(3, 'UTC'), ${quoteLiteral(source)}, toString(${pk}), 'dupl
 FROM (${theirRows})`,
 			params
 		);
-		await warehouse.command(
-			`DELETE FROM ${raw} WHERE ${pk} IN (SELECT pk FROM ${losers}) AND (${pk}, _version) IN (SELECT ${pk}, _version FROM (${theirRows}))`,
-			params
-		);
+		await deleteTonightsVersions(warehouse, table, `${pk} IN (SELECT pk FROM ${losers})`, params);
 		return Number(n);
 	} finally {
 		await warehouse.command(`DROP TABLE IF EXISTS ${losers}`);

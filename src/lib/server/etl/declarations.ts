@@ -143,6 +143,11 @@ function describeIssue(error: z.ZodError): string {
 	return issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'is invalid';
 }
 
+/** The source columns an extraction reads: the declared ones, and the soft-delete flag if any. */
+export function sourceColumns(table: DeclaredTable): string[] {
+	return [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
+}
+
 /**
  * The raw table's columns: kept columns under their own name, hashed ones as `<name>_hash`, dated ones
  * reduced to a year as `<stem>_year` (birth_date → birth_year); dropped ones are gone.

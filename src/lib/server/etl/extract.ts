@@ -5,7 +5,7 @@
  * (>=): rows sharing its timestamp are read again, which the raw layer's keyed replace makes harmless.
  */
 import type { Knex } from 'knex';
-import type { DeclaredTable } from './declarations';
+import { sourceColumns, type DeclaredTable } from './declarations';
 import type { SourceRow } from './pseudonymise';
 
 export const PAGE_ROWS = 50_000;
@@ -16,7 +16,7 @@ export async function* extractChanges(
 	watermark: string | undefined,
 	pageRows = PAGE_ROWS
 ): AsyncGenerator<SourceRow[]> {
-	const columns = [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
+	const columns = sourceColumns(table);
 	const { cursor, primaryKey } = table;
 	let after: { cursor: unknown; key: unknown } | undefined;
 	for (;;) {
@@ -66,8 +66,7 @@ export async function checkSourceColumns(db: Knex, table: DeclaredTable, display
 	}
 	const present = new Set(Object.keys(info));
 	if (present.size === 0) throw new Error(`${display}: table ${table.sourceTable} does not exist`);
-	const wanted = [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
-	const missing = wanted.filter((name) => !present.has(name));
+	const missing = sourceColumns(table).filter((name) => !present.has(name));
 	if (missing.length > 0) {
 		throw new Error(
 			`${display}: table ${table.sourceTable} lacks declared column(s) ${missing.join(', ')}; fix the source or ${table.file}`

@@ -44,9 +44,9 @@ export function rawType(column: DeclaredColumn, pii: DeclaredColumn['pii'] = col
 				type = 'Date32';
 				break;
 			case 'datetime':
-				// Sources write Qingdao wall-clock time. The zone belongs in the type: with a bare DateTime,
-				// chdb 26.7 read the session's zone in some query paths and the server's (UTC) in others, so
-				// toDate() put an alert raised at 04:00 on 1 January on 31 December, in some queries only.
+				// Sources write Qingdao wall-clock time. The zone belongs in the type: a bare DateTime took the
+				// session's zone in the process that created the table, but the server's (UTC) once a new
+				// process attached it, so after a restart toDate() put 04:00 on 1 January on 31 December.
 				type = `DateTime(${quoteLiteral(WAREHOUSE_TIMEZONE)})`;
 				break;
 			case 'boolean':
@@ -74,6 +74,33 @@ export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 		`) ENGINE = ReplacingMergeTree(_version)`,
 		`ORDER BY ${q(table.primaryKey)}`
 	].join('\n');
+}
+
+/** A load time as the `since` parameter of deleteTonightsVersions: 'YYYY-MM-DD hh:mm:ss.sss', UTC. */
+export function loadTimeParam(moment: Date): string {
+	return moment.toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/**
+ * Takes tonight's version of some rows out of raw (a lightweight DELETE), with a killed night's copy of
+ * the same version; earlier versions stay. `keys` is a condition on the quoted primary key; it comes
+ * first so the mutation skips the parts without those keys. `params` carry `run` (the run id) and
+ * `since` (loadTimeParam of a moment before tonight's load), which find tonight's rows in few granules.
+ */
+export async function deleteTonightsVersions(
+	warehouse: Warehouse,
+	table: DeclaredTable,
+	keys: string,
+	params: Record<string, unknown>
+): Promise<void> {
+	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
+	const pk = q(table.primaryKey);
+	await warehouse.command(
+		`DELETE FROM ${raw} WHERE ${keys} AND (${pk}, _version) IN (
+	SELECT ${pk}, _version FROM ${raw}
+	WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String} AND ${keys})`,
+		params
+	);
 }
 
 /** The latest `_loaded_at` across the raw tables, as 'YYYY-MM-DD hh:mm:ss.sss' (UTC); undefined when empty. */

@@ -166,7 +166,9 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 		const direct =
 			job.sqliteFile !== undefined &&
 			(minRows === 0 || (await countChanges(job.db, table, watermark)) >= minRows);
-		const extracted = direct ? await loadThroughEngine(job, source) : await loadThroughJs(job, source);
+		const extracted = direct
+			? await loadThroughEngine(job, source, loadStarted)
+			: await loadThroughJs(job, source);
 		const evicted = await evictTakenBusinessKeys({
 			warehouse: options.warehouse,
 			table,
@@ -194,7 +196,7 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
  * The engine reads the SQLite file itself. Rows it would misread (text in a number column, which it
  * sees as a number) are found by SQLite meanwhile, taken back and routed by the JS path's rules.
  */
-async function loadThroughEngine(job: TableJob, source: string): Promise<Extracted> {
+async function loadThroughEngine(job: TableJob, source: string, loadStarted: Date): Promise<Extracted> {
 	const { table, watermark, options } = job;
 	const { warehouse, runId } = options;
 	const [extracted, misread] = await loadTableDirect({
@@ -213,7 +215,7 @@ async function loadThroughEngine(job: TableJob, source: string): Promise<Extract
 		warehouse,
 		table,
 		source,
-		runId,
+		{ runId, loadStarted },
 		misread.map((row) => row[table.primaryKey])
 	);
 	await routeRows(job, source, misread, new Date().toISOString());

@@ -13,9 +13,9 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
-import { rawColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
+import { rawColumns, sourceColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
 import type { SourceRow } from './pseudonymise';
-import { QUARANTINE_TABLE, rawType } from './raw-tables';
+import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
 import { EVERY_DAY, STAGE_DATABASE } from './stage';
 import type { ValidationContext } from './validate';
@@ -65,7 +65,7 @@ export async function findRowsWithTextInNumbers(
 		(c) => c.pii !== 'drop' && (c.type === 'integer' || c.type === 'decimal') && c.name !== rowid
 	);
 	if (columns.length === 0) return [];
-	const query = db(table.sourceTable).select(sourceColumnsOf(table));
+	const query = db(table.sourceTable).select(sourceColumns(table));
 	// typeof() is one of null, integer, real, text, blob; asking for the two bad ones is half the work.
 	query.where((w) => {
 		for (const column of columns) w.orWhere(db.raw("typeof(??) IN ('text', 'blob')", [column.name]));
@@ -82,25 +82,25 @@ export async function withdrawRows(
 	warehouse: Warehouse,
 	table: DeclaredTable,
 	source: string,
-	runId: string,
+	tonight: { runId: string; loadStarted: Date },
 	keys: unknown[]
 ): Promise<void> {
-	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
-	const pk = q(table.primaryKey);
-	const params = { run: runId, source, keys: keys.map(String) };
-	await warehouse.command(
-		`DELETE FROM ${raw} WHERE (${pk}, _version) IN (
-	SELECT ${pk}, _version FROM ${raw} WHERE _run_id = {run:String} AND toString(${pk}) IN {keys:Array(String)})`,
+	const params = {
+		run: tonight.runId,
+		since: loadTimeParam(tonight.loadStarted),
+		source,
+		keys: keys.map(String)
+	};
+	await deleteTonightsVersions(
+		warehouse,
+		table,
+		`toString(${q(table.primaryKey)}) IN {keys:Array(String)}`,
 		params
 	);
 	await warehouse.command(
 		`DELETE FROM ${QUARANTINE_TABLE} WHERE source = {source:String} AND run_id = {run:String} AND source_key IN {keys:Array(String)}`,
 		params
 	);
-}
-
-function sourceColumnsOf(table: DeclaredTable): string[] {
-	return [...table.columns.map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
 }
 
 /** The per-table routing objects, named by table only: a rerun drops what a killed run left. */
@@ -139,7 +139,7 @@ export async function loadTableDirect<S>(options: DirectLoadOptions<S>): Promise
 	const pk = q(table.primaryKey);
 	// The rows changed since the watermark: a plain comparison, which the engine hands down to SQLite
 	// (the cursor is indexed there), so a night reads only its changes.
-	const changed = `SELECT ${sourceColumnsOf(table).map(q).join(', ')}
+	const changed = `SELECT ${sourceColumns(table).map(q).join(', ')}
 	FROM sqlite({file:String}, {source_table:String})
 	${options.watermark === undefined ? '' : `WHERE ${cursor} >= {watermark:String}`}`;
 

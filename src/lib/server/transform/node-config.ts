@@ -3,7 +3,7 @@
  * then node; keys with `+` are configs, deeper wins), then the YAML `config:` of the node's
  * properties, then `{{ config(...) }}` inside the model. Tags add up instead of replacing.
  */
-import type { NodeConfig } from './types';
+import type { IncrementalStrategy, NodeConfig } from './types';
 
 /** Config names recognised without a `+` prefix, as dbt does for its own configs. */
 const KNOWN_CONFIGS = new Set([
@@ -25,6 +25,11 @@ const KNOWN_CONFIGS = new Set([
 	'meta',
 	'full_refresh'
 ]);
+
+/** An incremental model's strategy; dbt's default is delete+insert with a unique key, else append. */
+export function incrementalStrategy(config: NodeConfig): IncrementalStrategy {
+	return config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
+}
 
 export function defaultConfig(kind: 'model' | 'seed'): NodeConfig {
 	return { enabled: true, materialized: kind === 'seed' ? 'seed' : 'view', tags: [], publish: false };

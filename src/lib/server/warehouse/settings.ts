@@ -8,8 +8,8 @@ import type { ClickHouseSettings } from '@clickhouse/client';
  * The bureau's clock. Applied per session (`session_timezone`), never to the server's configuration:
  * a shared server keeps its own default, while `now()` and parsed text read Qingdao time here
  * (`timezone()` says Asia/Shanghai while `serverTimezone()` stays UTC; servers have it since 23.x).
- * Not enough for stored columns: on a DateTime column without a zone, chdb 26.7 computed toDate() in
- * the server's zone in some queries, so the raw layer names the zone in the type (raw-tables.ts).
+ * Not enough for stored columns: a DateTime column without a zone read the server's zone once the
+ * table was attached by a new process (chdb 26.7), so the raw layer names the zone in the type.
  */
 export const WAREHOUSE_TIMEZONE = 'Asia/Shanghai';
 

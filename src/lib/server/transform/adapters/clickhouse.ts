@@ -3,6 +3,7 @@
  * database (Atomic, so `EXCHANGE TABLES` works); a table or seed is built under a temporary name and
  * exchanged with the live one, so readers see the old relation until the new one is complete.
  */
+import { incrementalStrategy } from '../node-config';
 import { quoteIdentifier, quoteLiteral, tableExists, WarehouseError, type Warehouse } from '../../warehouse';
 import type {
 	Adapter,
@@ -198,7 +199,7 @@ export function createClickHouseAdapter(
 		// A view left by an earlier materialization has no rows to add to, and a table partitioned
 		// otherwise cannot take the new partitions.
 		if (existing === undefined || viewEngines.has(existing.engine)) return false;
-		const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
+		const strategy = incrementalStrategy(config);
 		if (strategy !== 'insert_overwrite' || toList(config.partition_by).length === 0) return true;
 		return samePartitionKey(existing.partitionKey, renderKey(config.partition_by)!);
 	};
@@ -226,7 +227,7 @@ export function createClickHouseAdapter(
 		{ fullRefresh }: { fullRefresh: boolean }
 	): Promise<BuildResult> => {
 		if (fullRefresh || !(await canAddTo(relation, config))) return buildTable(relation, sql, config);
-		const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
+		const strategy = incrementalStrategy(config);
 		if (!Object.hasOwn(strategies, strategy)) {
 			throw new Error(
 				`Unknown incremental_strategy ${JSON.stringify(strategy)}; ClickHouse supports ${Object.keys(strategies).join(', ')}`

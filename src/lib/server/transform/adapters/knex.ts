@@ -4,6 +4,7 @@
  * in by one transaction (DDL is transactional on both engines), so readers see the old relation or
  * the new one, never neither. What differs between the engines is in `knex-dialects.ts`.
  */
+import { incrementalStrategy } from '../node-config';
 import type { Knex } from 'knex';
 import type {
 	Adapter,
@@ -173,7 +174,7 @@ export async function createKnexAdapter(db: Knex, options: KnexAdapterOptions = 
 				if (fullRefresh || (await session.readKind(relation)) !== 'table') {
 					return buildTableIn(session, dialect, relation, select);
 				}
-				const strategy = config.incremental_strategy ?? (config.unique_key ? 'delete+insert' : 'append');
+				const strategy = incrementalStrategy(config);
 				const apply = incrementalStrategies[strategy];
 				if (!apply) throw new Error(`unknown incremental_strategy "${strategy}"`);
 				const columns = await dialect.listColumns(session.connection, relation);
