@@ -34,7 +34,8 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	if (!table.naturalKey || loaded === 0) return 0;
 	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
 	const pk = q(table.primaryKey);
-	const natural = `toString(${q(table.naturalKey)})`;
+	const key = q(table.naturalKey);
+	const natural = `toString(${key})`;
 	// The load time narrows tonight's rows to the parts just written (a min-max index on _loaded_at).
 	const params: Record<string, unknown> = {
 		run: runId,
@@ -43,20 +44,24 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
 	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
 	const onlyTonight = Number(inRaw) === loaded;
-	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${onlyTonight ? '' : " WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String}"}`;
+	const tonightsRows = onlyTonight
+		? ''
+		: " WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String}";
+	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${tonightsRows}`;
+	// Every row holding one of tonight's keys: a min-max index on the key finds them in a few granules,
+	// as business keys are numbered in the order rows are made.
+	const holders = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${
+		onlyTonight ? '' : ` WHERE ${key} IN (SELECT ${key} FROM ${raw}${tonightsRows})`
+	}`;
 
-	// Keys held by more than one row in raw, by a 64-bit hash; the few hashes found are then compared
-	// as text. A first load holds one version of each row, so a count will do over millions of rows
-	// (min and max of the keys took three times as long); later, only tonight's keys are counted, and
-	// by row, since an updated row has two versions.
+	// Keys held by more than one row, by a 64-bit hash; the few hashes found are then compared as text.
+	// A first load holds one version of each row, so a count will do over millions of rows (min and max
+	// of the keys took three times as long); later rows are counted by key, since an updated row has two
+	// versions.
 	const [{ hashes } = { hashes: [] }] = await warehouse.query<{ hashes: string[] }>(
 		`SELECT groupArray(toString(h)) AS hashes FROM (
-	SELECT cityHash64(${natural}) AS h FROM ${raw}
-	${
-		onlyTonight
-			? 'GROUP BY h HAVING count() > 1'
-			: `WHERE h IN (SELECT cityHash64(natural) FROM (${tonight})) GROUP BY h HAVING uniqExact(${pk}) > 1`
-	})`,
+	SELECT cityHash64(natural) AS h FROM (${holders})
+	GROUP BY h HAVING ${onlyTonight ? 'count()' : 'uniqExact(pk)'} > 1)`,
 		params
 	);
 	if (hashes.length === 0) return 0;
@@ -68,8 +73,8 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	const takenElsewhere = onlyTonight
 		? ''
 		: ` OR natural IN (
-	SELECT ${natural} FROM ${raw}
-	WHERE toString(cityHash64(${natural})) IN {hashes:Array(String)} AND ${pk} NOT IN (SELECT pk FROM (${tonight})))`;
+	SELECT natural FROM (${holders})
+	WHERE toString(cityHash64(natural)) IN {hashes:Array(String)} AND pk NOT IN (SELECT pk FROM (${tonight})))`;
 	// Memory tables are created empty, then filled: they cannot take part in CREATE … AS SELECT's rename.
 	await warehouse.command(
 		`CREATE TABLE ${losers} ENGINE = Memory EMPTY AS SELECT pk FROM (${candidates})`,

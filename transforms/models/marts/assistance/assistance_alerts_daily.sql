@@ -5,47 +5,22 @@
     order_by='(day, district_code, township_code, alert_type)'
 ) }}
 {#- 预警 → 分发 → 反馈: alerts raised, dispatched and closed per day, township and alert type. Each
-    step counts on the day it happened, so the three counts of one row are about different alerts. -#}
-with alerts as (
-    select * from {{ ref('int_assistance_alerts_located') }}
-),
-
-events as (
+    step counts on the day it happened, so the three counts of one row are about different alerts.
+    Each alert is read once: an array join turns it into its steps so far. -#}
+with steps as (
     select
-        toDate(raised_at) as day,
+        toDate(assumeNotNull(step.1)) as day,
         district_code,
         township_code,
         alert_type,
-        1 as raised,
-        0 as dispatched,
-        0 as closed
-    from alerts
-
-    union all
-
-    select
-        toDate(assumeNotNull(dispatched_at)) as day,
-        district_code,
-        township_code,
-        alert_type,
-        0 as raised,
-        1 as dispatched,
-        0 as closed
-    from alerts
-    where dispatched_at is not null
-
-    union all
-
-    select
-        toDate(assumeNotNull(closed_at)) as day,
-        district_code,
-        township_code,
-        alert_type,
-        0 as raised,
-        0 as dispatched,
-        1 as closed
-    from alerts
-    where closed_at is not null
+        step.2 as raised,
+        step.3 as dispatched,
+        step.4 as closed
+    from {{ ref('int_assistance_alerts_located') }}
+    array join arrayFilter(
+        s -> s.1 is not null,
+        [(raised_at, 1, 0, 0), (dispatched_at, 0, 1, 0), (closed_at, 0, 0, 1)]
+    ) as step
 )
 
 select
@@ -56,7 +31,7 @@ select
     sum(raised) as raised,
     sum(dispatched) as dispatched,
     sum(closed) as closed
-from events
+from steps
 {% if is_incremental() %}
 -- A night recomputes the months its changed alerts have an event in, and replaces those partitions.
 where {{ in_changed_months('day', source('assistance', 'alerts'), 'id', ['raised_at', 'dispatched_at', 'closed_at']) }}

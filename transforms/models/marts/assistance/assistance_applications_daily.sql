@@ -8,14 +8,11 @@
     decisions (办结: approved, rejected or withdrawn) on the day decided, so each kind of event is
     listed on its own day and the lists are then added up. processing_days_sum is the sum of
     calendar days from submission to decision over the decided applications: divide by decided
-    for the average processing time. -#}
-with applications as (
-    select * from {{ ref('int_assistance_applications_joined') }}
-),
-
-submissions as (
+    for the average processing time. Each application is read once: an array join lists its
+    submission and, once decided, its decision. -#}
+with events as (
     select
-        toDate(submitted_at) as day,
+        toDate(assumeNotNull(event.1)) as day,
         district_code,
         township_code,
         item_id,
@@ -23,39 +20,18 @@ submissions as (
         item_category,
         department_id,
         department_name,
-        1 as submitted,
-        0 as decided,
-        0 as approved,
-        0 as rejected,
-        0 as withdrawn,
-        toInt64(0) as processing_days
-    from applications
-),
-
-decisions as (
-    select
-        toDate(assumeNotNull(decided_at)) as day,
-        district_code,
-        township_code,
-        item_id,
-        item_name,
-        item_category,
-        department_id,
-        department_name,
-        0 as submitted,
-        1 as decided,
-        toUInt8(status = 'approved') as approved,
-        toUInt8(status = 'rejected') as rejected,
-        toUInt8(status = 'withdrawn') as withdrawn,
-        dateDiff('day', toDate(submitted_at), toDate(assumeNotNull(decided_at))) as processing_days
-    from applications
-    where decided_at is not null
-),
-
-events as (
-    select * from submissions
-    union all
-    select * from decisions
+        event.2 as submitted,
+        event.3 as decided,
+        toUInt8(event.3 = 1 and status = 'approved') as approved,
+        toUInt8(event.3 = 1 and status = 'rejected') as rejected,
+        toUInt8(event.3 = 1 and status = 'withdrawn') as withdrawn,
+        if(
+            event.3 = 1,
+            dateDiff('day', toDate(submitted_at), toDate(assumeNotNull(decided_at))),
+            toInt64(0)
+        ) as processing_days
+    from {{ ref('int_assistance_applications_joined') }}
+    array join arrayFilter(e -> e.1 is not null, [(submitted_at, 1, 0), (decided_at, 0, 1)]) as event
 )
 
 select

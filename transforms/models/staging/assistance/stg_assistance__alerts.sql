@@ -10,6 +10,7 @@ select
     department_id,
     closed_at,
     status,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('assistance', 'alerts') }} final
 where _deleted = 0

@@ -9,6 +9,7 @@ select
     decided_at,
     status,
     amount,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('assistance', 'applications') }} final
 where _deleted = 0

@@ -4,6 +4,7 @@ select
     name as item_name,
     category as item_category,
     department_id,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('assistance', 'assistance_items') }} final
 where _deleted = 0

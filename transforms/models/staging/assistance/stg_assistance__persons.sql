@@ -11,6 +11,7 @@ select
     status,
     exited_on,
     exit_reason,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('assistance', 'persons') }} final
 where _deleted = 0

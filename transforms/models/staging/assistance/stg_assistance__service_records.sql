@@ -5,6 +5,7 @@ select
     service_type,
     served_at,
     provider,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('assistance', 'service_records') }} final
 where _deleted = 0

@@ -6,6 +6,7 @@ select
     tax_deductible,
     township_code,
     registered_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('charity', 'charity_orgs') }} final
 where _deleted = 0

@@ -10,6 +10,7 @@ select
     ended_on,
     budget,
     beneficiary_visits,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('charity', 'charity_projects') }} final
 where _deleted = 0

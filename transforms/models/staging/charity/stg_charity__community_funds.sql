@@ -6,6 +6,7 @@ select
     community_code,
     established_on,
     initial_amount,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('charity', 'community_funds') }} final
 where _deleted = 0

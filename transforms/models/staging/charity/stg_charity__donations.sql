@@ -9,6 +9,7 @@ select
     township_code,
     amount,
     donated_at,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('charity', 'donations') }} final
 where _deleted = 0

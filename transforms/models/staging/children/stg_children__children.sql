@@ -14,6 +14,7 @@ select
     filed_on,
     measures_on,
     monitored_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('children', 'children') }} final
 where _deleted = 0

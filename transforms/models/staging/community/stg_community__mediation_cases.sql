@@ -8,6 +8,7 @@ select
     closed_on,
     status,
     amount_involved,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('community', 'mediation_cases') }} final
 where _deleted = 0

@@ -6,6 +6,7 @@ select
     township_code,
     established_on,
     mediator_count,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('community', 'mediation_committees') }} final
 where _deleted = 0

@@ -8,6 +8,7 @@ select
     registered_on,
     status,
     deregistered_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('community', 'social_orgs') }} final
 where _deleted = 0

@@ -8,6 +8,7 @@ select
     occupied_beds,
     medical_integrated,
     opened_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('elderly', 'care_institutions') }} final
 where _deleted = 0

@@ -9,6 +9,7 @@ select
     living_arrangement,
     subsidy_category,
     registered_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('elderly', 'elders') }} final
 where _deleted = 0

@@ -8,6 +8,7 @@ select
     status,
     cost,
     subsidy,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('elderly', 'home_renovations') }} final
 where _deleted = 0

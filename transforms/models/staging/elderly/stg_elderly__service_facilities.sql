@@ -7,6 +7,7 @@ select
     community_code,
     floor_area_m2,
     opened_on,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('elderly', 'service_facilities') }} final
 where _deleted = 0
