@@ -36,6 +36,18 @@ having count(*) > 1
 union all
 
 select
+    'elderly_meal_orders_monthly' as mart,
+    toString(month) as month_or_day,
+    township_code,
+    '' as detail,
+    count(*) as n
+from {{ ref('elderly_meal_orders_monthly') }}
+group by month, township_code
+having count(*) > 1
+
+union all
+
+select
     'elderly_meal_beneficiaries_monthly' as mart,
     toString(month) as month_or_day,
     township_code,

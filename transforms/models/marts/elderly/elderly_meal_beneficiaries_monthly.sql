@@ -1,17 +1,13 @@
 {{ config(order_by='(month, township_code)') }}
 {#- 助餐受益老人 per month and township: distinct elders with an order in the month, and distinct elders
-    with an order from 1 January to the month's end (year to date). Both come from the daily mart's
-    elders_state rather than the orders: a month's state merges its days, and year to date merges the
-    months so far, as a running window. -#}
+    with an order from 1 January to the month's end (year to date). Both come from the monthly mart's
+    elders_state rather than the orders: year to date merges the months so far, as a running window. -#}
 with in_month as (
     select
-        toDate(toStartOfMonth(day)) as month,
-        township_code,
-        uniqExactMergeState(elders_state) as elders
-    from {{ ref('elderly_meal_orders_daily') }}
-    group by
         month,
-        township_code
+        township_code,
+        elders_state as elders
+    from {{ ref('elderly_meal_orders_monthly') }}
 ),
 
 counted as (
