@@ -2,7 +2,8 @@
  * The nightly pipeline end to end on real parts (SQLite demo systems, embedded ClickHouse): a night
  * publishes and records itself; a night whose data breaks an error-severity test publishes nothing
  * and says why, leaving yesterday's marts; a night killed half-way and run again equals a clean night;
- * a night after a day of changes recomputes only what changed and publishes what a full rebuild would.
+ * a night after a day of changes recomputes only what changed and publishes what a full rebuild would,
+ * and a night after the transforms changed rebuilds and tests everything.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -181,6 +182,47 @@ describe('a night after a day of changes', () => {
 		});
 		expect(full.exitCode).toBe(0);
 		expect(await martChecksums(warehouse)).toEqual(incremental);
+	});
+
+	it('tests every row and builds every month the night after the transforms changed', async () => {
+		// The same project with one model's comment changed, beside a link to the seeds it reads (../seeds).
+		const copy = path.join(root, 'changed', 'transforms');
+		fs.cpSync(DEFAULT_TRANSFORMS_DIR, copy, {
+			recursive: true,
+			filter: (from) => path.basename(from) !== 'target'
+		});
+		fs.symlinkSync(path.resolve(DEFAULT_TRANSFORMS_DIR, '..', 'seeds'), path.join(root, 'changed', 'seeds'));
+		const model = path.join(copy, 'models', 'marts', 'elderly', 'elderly_meal_orders_daily.sql');
+		fs.appendFileSync(model, '\n-- changed\n');
+
+		const mealDailyRows = async (runId: string) => {
+			const [row] = await warehouse.query<{ rows: string; total: string }>(
+				`SELECT toString(rows) AS rows, (SELECT toString(count()) FROM marts.elderly_meal_orders_daily) AS total
+				 FROM meta.node_runs WHERE run_id = {r:String} AND unique_id = 'model.civil_affairs.elderly_meal_orders_daily'`,
+				{ r: runId }
+			);
+			return { rows: Number(row!.rows), total: Number(row!.total) };
+		};
+		const lines: string[] = [];
+		const changed = await runPipeline({
+			warehouse,
+			config,
+			trigger: 'manual',
+			transformsDir: copy,
+			log: (line) => lines.push(line)
+		});
+		expect(changed.status, changed.message).toBe('success');
+		expect(lines.some((line) => line.includes('every row is tested and every month built tonight'))).toBe(
+			true
+		);
+		const rebuilt = await mealDailyRows(changed.runId);
+		expect(rebuilt.rows).toBe(rebuilt.total);
+
+		// The next night with the same transforms goes back to the night's changes.
+		const next = await runPipeline({ warehouse, config, trigger: 'manual', transformsDir: copy });
+		expect(next.status, next.message).toBe('success');
+		const incremental = await mealDailyRows(next.runId);
+		expect(incremental.rows).toBeLessThan(incremental.total);
 	});
 });
 

@@ -19,11 +19,15 @@ export async function ensureRunTables(warehouse: Warehouse): Promise<void> {
   rows_quarantined UInt64,
   etl_seconds Float64,
   build_seconds Float64,
-  loaded_through Nullable(DateTime64(3, 'UTC'))
+  loaded_through Nullable(DateTime64(3, 'UTC')),
+  project_fingerprint String
 ) ENGINE = ReplacingMergeTree(started_at) ORDER BY run_id`);
-	// Warehouses created before the column existed.
+	// Warehouses created before the columns existed.
 	await warehouse.command(
 		`ALTER TABLE meta.pipeline_runs${on} ADD COLUMN IF NOT EXISTS loaded_through Nullable(DateTime64(3, 'UTC'))`
+	);
+	await warehouse.command(
+		`ALTER TABLE meta.pipeline_runs${on} ADD COLUMN IF NOT EXISTS project_fingerprint String`
 	);
 	await warehouse.command(`CREATE TABLE IF NOT EXISTS meta.etl_loads${on} (
   run_id String,
@@ -60,6 +64,8 @@ export interface RunRecord {
 	buildSeconds: number;
 	/** The latest raw load time the run's build saw: the next night's changes are the rows loaded after it. */
 	loadedThrough?: string;
+	/** projectFingerprint of the transforms the run built. */
+	projectFingerprint?: string;
 }
 
 /** Writes the run's current state; the latest write of a run id wins. */
@@ -80,7 +86,8 @@ export async function recordRun(warehouse: Warehouse, run: RunRecord): Promise<v
 			rows_quarantined: run.rowsQuarantined,
 			etl_seconds: run.etlSeconds,
 			build_seconds: run.buildSeconds,
-			loaded_through: run.loadedThrough ?? null
+			loaded_through: run.loadedThrough ?? null,
+			project_fingerprint: run.projectFingerprint ?? ''
 		}
 	]);
 }
@@ -118,16 +125,21 @@ export async function recordNodes(warehouse: Warehouse, runId: string, results: 
 }
 
 /**
- * What the live marts have seen: loaded_through of the latest run that published, or undefined when no
- * run has (a first night), so the build treats every row as new.
+ * What the live marts have seen: loaded_through of the latest run that published, when it built the
+ * same transforms. Undefined on a first night, and after the models, tests or seeds changed: a new
+ * test must see every row, and a changed model must rebuild every month, so the build treats every
+ * row as new.
  */
-export async function loadedThroughOfLastPublish(warehouse: Warehouse): Promise<string | undefined> {
-	const [row] = await warehouse.query<{ t: string }>(
-		`SELECT toString(loaded_through) AS t FROM meta.pipeline_runs FINAL
-		 WHERE data_version IS NOT NULL AND loaded_through IS NOT NULL
+export async function loadedThroughOfLastPublish(
+	warehouse: Warehouse,
+	projectFingerprint: string
+): Promise<string | undefined> {
+	const [row] = await warehouse.query<{ t: string | null; fingerprint: string }>(
+		`SELECT toString(loaded_through) AS t, project_fingerprint AS fingerprint FROM meta.pipeline_runs FINAL
+		 WHERE data_version IS NOT NULL
 		 ORDER BY data_version DESC LIMIT 1`
 	);
-	return row?.t;
+	return row && row.t !== null && row.fingerprint === projectFingerprint ? row.t : undefined;
 }
 
 /** The newest runs, newest first. */

@@ -12,6 +12,7 @@ import { createPseudonymiser, loadOrCreateKey } from '../etl/pseudonymise';
 import { latestLoadTime } from '../etl/raw-tables';
 import { runEtl } from '../etl/run-etl';
 import { createClickHouseAdapter } from '../transform/adapters/clickhouse';
+import { projectFingerprint } from '../transform/project';
 import { runTransform } from '../transform/runner';
 import type { Warehouse } from '../warehouse';
 import {
@@ -98,8 +99,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineOut
 		log(`Pipeline ${runId}: building and testing the models`);
 		const buildStarted = performance.now();
 		// Tonight's changes are the raw rows loaded after what the live marts have seen: incremental
-		// marts recompute only what they touch, and the big tables' row tests check only them.
-		const loadedAfter = await loadedThroughOfLastPublish(warehouse);
+		// marts recompute only what they touch, and the big tables' row tests check only them. Changed
+		// transforms make every row new.
+		run.projectFingerprint = projectFingerprint(transformsDir);
+		const loadedAfter = await loadedThroughOfLastPublish(warehouse, run.projectFingerprint);
+		if (loadedAfter === undefined)
+			log(`Pipeline ${runId}: every row is tested and every month built tonight`);
 		run.loadedThrough = await latestLoadTime(warehouse, declarations);
 		const build = await runTransform(createClickHouseAdapter(warehouse), {
 			projectDir: transformsDir,

@@ -3,6 +3,7 @@
  * sources, seeds (`.csv`), macros, singular tests and docs blocks. Nothing is compiled here; the
  * result is a plain description the compiler and the graph work from.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
@@ -101,6 +102,28 @@ const DEFAULTS = {
 	'target-path': 'target'
 } as const;
 
+function projectPaths(project: Record<string, unknown> | null, key: keyof typeof DEFAULTS): string[] {
+	const value = project?.[key] ?? DEFAULTS[key];
+	return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/**
+ * A digest of everything a build reads: dbt_project.yml and the files under its model, seed, test and
+ * macro paths. The same digest means the same models, tests and seeds.
+ */
+export function projectFingerprint(dir: string): string {
+	const projectFile = path.join(dir, 'dbt_project.yml');
+	const project = readYaml(projectFile, dir) as Record<string, unknown> | null;
+	const roots = (['model-paths', 'seed-paths', 'test-paths', 'macro-paths'] as const).flatMap((key) =>
+		projectPaths(project, key)
+	);
+	const hash = createHash('sha256');
+	for (const file of [projectFile, ...roots.flatMap((root) => [...walk(path.resolve(dir, root))])]) {
+		hash.update(relative(dir, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+	}
+	return hash.digest('hex');
+}
+
 export function loadProjectFiles(dir: string): ProjectFiles {
 	const projectFile = path.join(dir, 'dbt_project.yml');
 	if (!fs.existsSync(projectFile)) {
@@ -116,10 +139,7 @@ export function loadProjectFiles(dir: string): ProjectFiles {
 			'dbt_project.yml'
 		);
 	}
-	const paths = (key: keyof typeof DEFAULTS): string[] => {
-		const value = project?.[key] ?? DEFAULTS[key];
-		return Array.isArray(value) ? value.map(String) : [String(value)];
-	};
+	const paths = (key: keyof typeof DEFAULTS) => projectPaths(project, key);
 	const files: ProjectFiles = {
 		name,
 		dir,
