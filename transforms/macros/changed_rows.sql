@@ -40,9 +40,10 @@ toYYYYMM({{ date_expr }}) in ({{ changed_months(relation, key, date_columns) }})
 
 {#- A relationships test's where: the rows loaded since loaded_after, and the rows whose parent was
     deleted since then, so a parent that goes away while its rows stay is noticed. key is the model's
-    column holding the source's id, column the source's link to parent (a source). Both sets come by
-    id, so FINAL reads a few granules; when no parent was deleted the second set is empty and costs
-    nothing (an OR of the two conditions made ClickHouse read every row). Everything on a first night. -#}
+    column holding the source's id (every source's primary key is id), column the source's link to
+    parent (a source). Both sets come by id, so FINAL reads a few granules; when no parent was deleted
+    the second set is empty and costs nothing (an OR of the two conditions made ClickHouse read every
+    row). Everything on a first night. -#}
 {% macro changed_links(key, relation, column, parent) -%}
 {%- if var('loaded_after') == '1970-01-01 00:00:00' -%}
 1 = 1

@@ -150,7 +150,7 @@ export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTabl
 	}
 	for (const table of tables) await warehouse.command(rawTableDdl(table, warehouse.onCluster));
 	await zoneDateTimeColumns(warehouse, tables);
-	// Raw tables made before an index existed get it, and their parts are indexed in the background.
+	// Raw tables made before an index existed get it, and their parts are indexed (a mutation, once).
 	const existing = new Set(
 		(
 			await warehouse.query<{ id: string }>(

@@ -103,8 +103,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineOut
 		// transforms make every row new.
 		run.projectFingerprint = projectFingerprint(transformsDir);
 		const loadedAfter = await loadedThroughOfLastPublish(warehouse, run.projectFingerprint);
-		if (loadedAfter === undefined)
+		if (loadedAfter === undefined) {
 			log(`Pipeline ${runId}: every row is tested and every month built tonight`);
+		}
 		run.loadedThrough = await latestLoadTime(warehouse, declarations);
 		const build = await runTransform(createClickHouseAdapter(warehouse), {
 			projectDir: transformsDir,

@@ -34,8 +34,13 @@ export async function openEmbeddedClient(dir: string): Promise<EmbeddedClient> {
 		// The engine keeps one session, and chdb runs a query's clickhouse_settings as SET statements in it
 		// ahead of the query: set once, they hold for every query, and each query is a millisecond shorter
 		// (2.5 ms against 1.5 ms for SELECT 1; a nightly build runs over a thousand queries).
-		for (const [name, value] of Object.entries(WAREHOUSE_SETTINGS)) {
-			await client.command({ query: `SET ${name} = ${quoteLiteral(value as string | number)}` });
+		try {
+			for (const [name, value] of Object.entries(WAREHOUSE_SETTINGS)) {
+				await client.command({ query: `SET ${name} = ${quoteLiteral(value as string | number)}` });
+			}
+		} catch (err) {
+			await client.close().catch(() => {});
+			throw err;
 		}
 		return { client, release: () => lock.release() };
 	} catch (err) {
