@@ -158,6 +158,28 @@ describe('a generic test with a where: config', () => {
 		});
 	});
 
+	it('passes not_null on a column whose type cannot hold NULL without a query, and queries the others', async () => {
+		writeTests(['- name: checkin_id', '  tests: [not_null]', '- name: status', '  tests: [not_null]']);
+		const outcome = await project.run({ verb: 'build' });
+		const [types] = await project.query<{ id: string; status: string }>(
+			'SELECT toTypeName(checkin_id) AS id, toTypeName(status) AS status FROM checks_marts.checkins LIMIT 1'
+		);
+		expect(types).toEqual({ id: 'Nullable(Int64)', status: 'String' });
+		expect(resultOf(outcome, 'test.checks.not_null_checkins_status.')).toMatchObject({
+			status: 'pass',
+			failures: 0,
+			message: "PASS: the column's type cannot hold NULL"
+		});
+		// The seeds' empty id is a NULL in a Nullable column: the test runs, and fails.
+		expect(resultOf(outcome, 'test.checks.not_null_checkins_checkin_id.')).toMatchObject({
+			status: 'fail',
+			failures: 1
+		});
+		expect(
+			await project.adapter.columnsThatCannotBeNull!({ schema: 'checks_marts', identifier: 'checkins' })
+		).toEqual(['day', 'status']);
+	});
+
 	it("renders the condition with Jinja: var() takes runTransform's vars and project macros expand", async () => {
 		writeTests([
 			'- name: checkin_id',

@@ -86,6 +86,12 @@ export interface Adapter {
 	relationExists(relation: Relation): Promise<boolean>;
 	/** Column names of an existing relation, in order. */
 	listColumns(relation: Relation): Promise<string[]>;
+	/**
+	 * The columns of an existing relation whose type cannot hold NULL (ClickHouse's non-Nullable types):
+	 * a not_null test on one passes without a query. Engines whose columns can always be NULL (views in
+	 * SQLite and PostgreSQL) leave it out.
+	 */
+	columnsThatCannotBeNull?(relation: Relation): Promise<string[]>;
 	/** Runs a SELECT and returns its rows as objects (64-bit integers may come back as strings). */
 	query(sql: string): Promise<Record<string, unknown>[]>;
 	/** Runs a statement that returns nothing. */

@@ -75,6 +75,18 @@ export function createClickHouseAdapter(
 		return rows.map((row) => row.name);
 	};
 
+	// A column holds NULL only through Nullable somewhere in its type, or as a Variant, Dynamic or JSON
+	// value; anything else holds its type's default instead (and with join_use_nulls a join's missing
+	// side is Nullable).
+	const columnsThatCannotBeNull = async (relation: Relation): Promise<string[]> => {
+		const rows = await wh.query<{ name: string }>(
+			`SELECT name FROM system.columns WHERE database = {db:String} AND table = {name:String}
+			 AND NOT match(type, '(Nullable|Variant|Dynamic|JSON|Object)[(]|^(Dynamic|JSON)$')`,
+			{ db: relation.schema, name: relation.identifier }
+		);
+		return rows.map((row) => row.name);
+	};
+
 	const countRows = async (relation: Relation): Promise<number> => {
 		const [row] = await wh.query<{ rows: string }>(`SELECT count() AS rows FROM ${render(relation)}`);
 		return Number(row?.rows ?? 0);
@@ -312,6 +324,7 @@ export function createClickHouseAdapter(
 		ensureSchema,
 		relationExists: (relation) => tableExists(wh, relation.schema, relation.identifier),
 		listColumns,
+		columnsThatCannotBeNull,
 		query: (sql) => wh.query<Record<string, unknown>>(sql),
 		execute: (sql) => wh.command(sql),
 
