@@ -13,7 +13,13 @@ import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
 import type { DeclaredTable } from './declarations';
 import { rawColumns } from './declarations';
-import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE } from './raw-tables';
+import {
+	deleteTonightsVersions,
+	loadTimeParam,
+	QUARANTINE_TABLE,
+	rawRelation,
+	TONIGHTS_ROWS
+} from './raw-tables';
 import { STAGE_DATABASE } from './stage';
 
 export interface KeySettlement {
@@ -32,7 +38,7 @@ export interface KeySettlement {
 export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise<number> {
 	const { warehouse, table, runId, source, loaded } = settlement;
 	if (!table.naturalKey || loaded === 0) return 0;
-	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
+	const raw = rawRelation(table);
 	const pk = q(table.primaryKey);
 	const key = q(table.naturalKey);
 	const natural = `toString(${key})`;
@@ -44,9 +50,7 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
 	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
 	const onlyTonight = Number(inRaw) === loaded;
-	const tonightsRows = onlyTonight
-		? ''
-		: " WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String}";
+	const tonightsRows = onlyTonight ? '' : ` WHERE ${TONIGHTS_ROWS}`;
 	const tonight = `SELECT ${pk} AS pk, ${natural} AS natural FROM ${raw}${tonightsRows}`;
 	// Every row holding one of tonight's keys: a min-max index on the key finds them in a few granules,
 	// as business keys are numbered in the order rows are made.
@@ -91,8 +95,7 @@ WHERE pk != keeper${takenElsewhere}`,
 		// Hashes shared by two different keys, or a key passed between tonight's rows: no mutation.
 		if (Number(n) === 0) return 0;
 		// Tonight's versions of the losers go to the quarantine, then out of raw.
-		const theirRows = `SELECT * FROM ${raw}
-	WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String} AND ${pk} IN (SELECT pk FROM ${losers})`;
+		const theirRows = `SELECT * FROM ${raw} WHERE ${TONIGHTS_ROWS} AND ${pk} IN (SELECT pk FROM ${losers})`;
 		const names = rawColumns(table).map((c) => q(c.name));
 		await warehouse.command(
 			`INSERT INTO ${QUARANTINE_TABLE} (run_id, quarantined_at, source, source_key, reason, detail, row)

@@ -65,7 +65,7 @@ export function rawType(column: DeclaredColumn, pii: DeclaredColumn['pii'] = col
 export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 	const columns = rawColumns(table).map((c) => `${q(c.name)} ${rawType(c.source)}`);
 	return [
-		`CREATE TABLE IF NOT EXISTS ${q(table.rawSchema)}.${q(table.rawTable)}${onCluster} (`,
+		`CREATE TABLE IF NOT EXISTS ${rawRelation(table)}${onCluster} (`,
 		`  ${[
 			...columns,
 			'`_deleted` UInt8',
@@ -79,7 +79,19 @@ export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 	].join('\n');
 }
 
-/** A load time as the `since` parameter of deleteTonightsVersions: 'YYYY-MM-DD hh:mm:ss.sss', UTC. */
+/** The raw table's quoted name, e.g. `raw`.`elderly__meal_orders`. */
+export function rawRelation(table: DeclaredTable): string {
+	return `${q(table.rawSchema)}.${q(table.rawTable)}`;
+}
+
+/**
+ * Tonight's rows in a raw table, with a killed night's copy of them. Parameters: `since`
+ * (loadTimeParam of a moment before tonight's load), which finds them in a few granules through the
+ * min-max index on _loaded_at, and `run` (the run id).
+ */
+export const TONIGHTS_ROWS = "_loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String}";
+
+/** A load time as the `since` parameter of TONIGHTS_ROWS: 'YYYY-MM-DD hh:mm:ss.sss', UTC. */
 export function loadTimeParam(moment: Date): string {
 	return moment.toISOString().replace('T', ' ').slice(0, 23);
 }
@@ -87,8 +99,7 @@ export function loadTimeParam(moment: Date): string {
 /**
  * Takes tonight's version of some rows out of raw (a lightweight DELETE), with a killed night's copy of
  * the same version; earlier versions stay. `keys` is a condition on the quoted primary key; it comes
- * first so the mutation skips the parts without those keys. `params` carry `run` (the run id) and
- * `since` (loadTimeParam of a moment before tonight's load), which find tonight's rows in few granules.
+ * first so the mutation skips the parts without those keys. `params` carry TONIGHTS_ROWS's.
  */
 export async function deleteTonightsVersions(
 	warehouse: Warehouse,
@@ -96,12 +107,11 @@ export async function deleteTonightsVersions(
 	keys: string,
 	params: Record<string, unknown>
 ): Promise<void> {
-	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
+	const raw = rawRelation(table);
 	const pk = q(table.primaryKey);
 	await warehouse.command(
 		`DELETE FROM ${raw} WHERE ${keys} AND (${pk}, _version) IN (
-	SELECT ${pk}, _version FROM ${raw}
-	WHERE _loaded_at >= {since:DateTime64(3, 'UTC')} AND _run_id = {run:String} AND ${keys})`,
+	SELECT ${pk}, _version FROM ${raw} WHERE ${TONIGHTS_ROWS} AND ${keys})`,
 		params
 	);
 }
@@ -138,7 +148,7 @@ async function zoneDateTimeColumns(warehouse: Warehouse, tables: DeclaredTable[]
 		for (const { name, source } of rawColumns(table)) {
 			if (!bare.has(`${table.rawSchema}.${table.rawTable}.${name}`)) continue;
 			await warehouse.command(
-				`ALTER TABLE ${q(table.rawSchema)}.${q(table.rawTable)}${warehouse.onCluster} MODIFY COLUMN ${q(name)} ${rawType(source)}`
+				`ALTER TABLE ${rawRelation(table)}${warehouse.onCluster} MODIFY COLUMN ${q(name)} ${rawType(source)}`
 			);
 		}
 	}
@@ -162,10 +172,10 @@ export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTabl
 		for (const index of skipIndexes(table)) {
 			if (existing.has(`${table.rawSchema}.${table.rawTable}.${index.name}`)) continue;
 			await warehouse.command(
-				`ALTER TABLE ${q(table.rawSchema)}.${q(table.rawTable)}${warehouse.onCluster} ADD INDEX IF NOT EXISTS ${index.definition}`
+				`ALTER TABLE ${rawRelation(table)}${warehouse.onCluster} ADD INDEX IF NOT EXISTS ${index.definition}`
 			);
 			await warehouse.command(
-				`ALTER TABLE ${q(table.rawSchema)}.${q(table.rawTable)}${warehouse.onCluster} MATERIALIZE INDEX ${q(index.name)}`
+				`ALTER TABLE ${rawRelation(table)}${warehouse.onCluster} MATERIALIZE INDEX ${q(index.name)}`
 			);
 		}
 	}

@@ -15,7 +15,7 @@ import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
 import { rawColumns, sourceColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
 import type { SourceRow } from './pseudonymise';
-import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawType } from './raw-tables';
+import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawRelation, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
 import { EVERY_DAY, STAGE_DATABASE } from './stage';
 import type { ValidationContext } from './validate';
@@ -134,7 +134,7 @@ export async function loadTableDirect<S>(options: DirectLoadOptions<S>): Promise
 		communities: [...options.context.communities],
 		today: options.context.today
 	};
-	const raw = `${q(table.rawSchema)}.${q(table.rawTable)}`;
+	const raw = rawRelation(table);
 	const layout = rawColumns(table);
 	const rawNames = layout.map((c) => q(c.name));
 	const cursor = q(table.cursor);
