@@ -13,12 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/lib/server/config';
-import { generateDemo } from '../src/lib/server/demo/generate';
 import { tickDemo } from '../src/lib/server/demo/tick';
 import { loadDeclarations } from '../src/lib/server/etl/declarations';
 import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse, type Warehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
+import { prepareDemoSource } from './demo-source';
 import { describeMachine } from './machine';
 
 await runCli(async () => {
@@ -37,18 +37,12 @@ await runCli(async () => {
 	const say = (line: string) => process.stderr.write(`${line}\n`);
 	try {
 		say(`Pipeline benchmark: scale ${scale}, as of ${values['as-of']}, in ${dataDir}`);
-		if (values.from) {
-			fs.mkdirSync(config.dataDir, { recursive: true });
-			fs.copyFileSync(values.from, config.demoSourcePath);
-		} else {
-			await generateDemo({
-				seed: 1,
-				scale,
-				asOf: values['as-of']!,
-				target: config.demoSourcePath,
-				progress: 'quiet'
-			});
-		}
+		await prepareDemoSource({
+			from: values.from,
+			scale,
+			asOf: values['as-of']!,
+			target: config.demoSourcePath
+		});
 		const warehouse = await createWarehouse(config.warehouse);
 		try {
 			// The engine's bare read, before and after the night: this machine's speed drifts within a run,

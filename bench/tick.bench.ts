@@ -14,11 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../src/lib/server/config';
-import { generateDemo } from '../src/lib/server/demo/generate';
 import { tickDemo } from '../src/lib/server/demo/tick';
 import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
+import { prepareDemoSource } from './demo-source';
 import { describeMachine } from './machine';
 
 interface TickRun {
@@ -48,17 +48,12 @@ await runCli(async () => {
 	try {
 		const first = loadConfig({ DATA_DIR: path.join(root, 'first'), PIPELINE_SCHEDULE: 'off' });
 		say(`Tick benchmark: scale ${scale}, as of ${values['as-of']}, ${runs} runs, in ${root}`);
-		fs.mkdirSync(first.dataDir, { recursive: true });
-		if (values.from) fs.copyFileSync(values.from, first.demoSourcePath);
-		else {
-			await generateDemo({
-				seed: 1,
-				scale,
-				asOf: values['as-of']!,
-				target: first.demoSourcePath,
-				progress: 'quiet'
-			});
-		}
+		await prepareDemoSource({
+			from: values.from,
+			scale,
+			asOf: values['as-of']!,
+			target: first.demoSourcePath
+		});
 		const warehouse = await createWarehouse(first.warehouse);
 		try {
 			const night = await runPipeline({ warehouse, config: first, trigger: 'manual' });
