@@ -19,6 +19,7 @@ import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse, type Warehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
 import { prepareDemoSource } from './demo-source';
+import { waitForMerges } from './merges';
 import { describeMachine } from './machine';
 
 await runCli(async () => {
@@ -55,8 +56,7 @@ await runCli(async () => {
 			const night = await runPipeline({ warehouse, config, trigger: 'manual' });
 			const nightSeconds = (performance.now() - t0) / 1000;
 			if (night.status !== 'success') throw new Error(`the first night did not succeed: ${night.message}`);
-			// The night's parts may still be merging in the background: the reference read waits for a quiet
-			// engine, as the first one had.
+			// The reference read waits for a quiet engine, as the first one had.
 			const mergesSeconds = await waitForMerges(warehouse);
 			const after = await readDirectly(warehouse, config.demoSourcePath);
 			say(
@@ -146,16 +146,6 @@ await runCli(async () => {
 		if (!values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
 	}
 });
-
-/** Waits until the engine merges no parts; returns the seconds waited. */
-async function waitForMerges(warehouse: Warehouse): Promise<number> {
-	const started = performance.now();
-	for (;;) {
-		const [row] = await warehouse.query<{ n: string }>('SELECT count() AS n FROM system.merges');
-		if (Number(row!.n) === 0) return (performance.now() - started) / 1000;
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-}
 
 /** ClickHouse reading every declared source table straight from the SQLite file: the ceiling. */
 async function readDirectly(warehouse: Warehouse, file: string) {

@@ -19,6 +19,7 @@ import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
 import { prepareDemoSource } from './demo-source';
+import { waitForMerges } from './merges';
 import { describeMachine } from './machine';
 
 interface TickRun {
@@ -58,7 +59,10 @@ await runCli(async () => {
 		try {
 			const night = await runPipeline({ warehouse, config: first, trigger: 'manual' });
 			if (night.status !== 'success') throw new Error(`the first night did not succeed: ${night.message}`);
-			say(`  first night: ETL ${night.etlSeconds.toFixed(1)} s, build ${night.buildSeconds.toFixed(1)} s`);
+			const merges = await waitForMerges(warehouse);
+			say(
+				`  first night: ETL ${night.etlSeconds.toFixed(1)} s, build ${night.buildSeconds.toFixed(1)} s, then ${merges.toFixed(1)} s of merges`
+			);
 		} finally {
 			await warehouse.close();
 		}
