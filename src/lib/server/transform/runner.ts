@@ -373,14 +373,20 @@ async function typeRulesOutNull(node: Node, ctx: ExecutionContext): Promise<bool
 	const spec = node.test!;
 	if (spec.kind !== 'not_null' || !spec.column || !ctx.adapter.columnsThatCannotBeNull) return false;
 	const relation = testedRelation(node, ctx);
-	const key = ctx.adapter.renderRelation(relation);
-	if (!ctx.nonNullColumns.has(key)) {
-		ctx.nonNullColumns.set(
-			key,
-			ctx.adapter.columnsThatCannotBeNull(relation).then((c) => new Set(c))
-		);
+	const columns = await remembered(ctx.nonNullColumns, ctx.adapter.renderRelation(relation), () =>
+		ctx.adapter.columnsThatCannotBeNull!(relation).then((c) => new Set(c))
+	);
+	return columns.has(spec.column);
+}
+
+/** The promise `cache` holds under `key`, made by `load` the first time: one query per relation a run. */
+function remembered<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+	let value = cache.get(key);
+	if (!value) {
+		value = load();
+		cache.set(key, value);
 	}
-	return (await ctx.nonNullColumns.get(key)!).has(spec.column);
+	return value;
 }
 
 /** The relation a generic test reads: its model's (the shadow in a publish build) or its source's. */
@@ -395,15 +401,9 @@ async function assertTestedColumnExists(node: Node, ctx: ExecutionContext): Prom
 	if (spec.kind === 'singular' || !spec.column) return;
 	const parent = ctx.manifest.nodes.get(spec.attachedTo!)!;
 	const relation = testedRelation(node, ctx);
-	const key = ctx.adapter.renderRelation(relation);
-	if (!ctx.knownColumns.has(key)) {
-		ctx.knownColumns.set(
-			key,
-			(async () =>
-				(await ctx.adapter.relationExists(relation)) ? ctx.adapter.listColumns(relation) : undefined)()
-		);
-	}
-	const columns = await ctx.knownColumns.get(key)!;
+	const columns = await remembered(ctx.knownColumns, ctx.adapter.renderRelation(relation), async () =>
+		(await ctx.adapter.relationExists(relation)) ? ctx.adapter.listColumns(relation) : undefined
+	);
 	if (!columns) {
 		throw new ProjectError(
 			`${ctx.adapter.renderRelation(relation)} does not exist; build ${parent.name} before testing it`,
