@@ -62,6 +62,12 @@ export function rawType(column: DeclaredColumn, pii: DeclaredColumn['pii'] = col
 	return column.nullable ? `Nullable(${type})` : type;
 }
 
+/**
+ * A night writes one run id on each of its rows: as plain text that was 16M copies of 24 characters
+ * over the meal orders, made, compressed and written (1.8 of 12.5 CPU seconds of writing them).
+ */
+const RUN_ID_TYPE = 'LowCardinality(String)';
+
 export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 	const columns = rawColumns(table).map((c) => `${q(c.name)} ${rawType(c.source)}`);
 	return [
@@ -71,7 +77,7 @@ export function rawTableDdl(table: DeclaredTable, onCluster = ''): string {
 			'`_deleted` UInt8',
 			'`_version` UInt64',
 			"`_loaded_at` DateTime64(3, 'UTC')",
-			'`_run_id` String',
+			`\`_run_id\` ${RUN_ID_TYPE}`,
 			...skipIndexes(table).map((index) => `INDEX ${index.definition}`)
 		].join(',\n  ')}`,
 		`) ENGINE = ReplacingMergeTree(_version)`,
@@ -154,12 +160,32 @@ async function zoneDateTimeColumns(warehouse: Warehouse, tables: DeclaredTable[]
 	}
 }
 
+/** Raw tables made when the run id was plain text get the compact type (a mutation, once). */
+async function compactRunIds(warehouse: Warehouse, tables: DeclaredTable[]): Promise<void> {
+	const plain = new Set(
+		(
+			await warehouse.query<{ id: string }>(
+				`SELECT concat(database, '.', table) AS id FROM system.columns
+				WHERE name = '_run_id' AND type != {type:String} AND database IN {schemas:Array(String)}`,
+				{ type: RUN_ID_TYPE, schemas: [...new Set(tables.map((t) => t.rawSchema))] }
+			)
+		).map((r) => r.id)
+	);
+	for (const table of tables) {
+		if (!plain.has(`${table.rawSchema}.${table.rawTable}`)) continue;
+		await warehouse.command(
+			`ALTER TABLE ${rawRelation(table)}${warehouse.onCluster} MODIFY COLUMN \`_run_id\` ${RUN_ID_TYPE}`
+		);
+	}
+}
+
 export async function ensureRawTables(warehouse: Warehouse, tables: DeclaredTable[]): Promise<void> {
 	for (const schema of new Set(tables.map((t) => t.rawSchema))) {
 		await warehouse.command(`CREATE DATABASE IF NOT EXISTS ${q(schema)}${warehouse.onCluster}`);
 	}
 	for (const table of tables) await warehouse.command(rawTableDdl(table, warehouse.onCluster));
 	await zoneDateTimeColumns(warehouse, tables);
+	await compactRunIds(warehouse, tables);
 	// Raw tables made before an index existed get it, and their parts are indexed (a mutation, once).
 	const existing = new Set(
 		(
