@@ -22,6 +22,15 @@ import type { ValidationContext } from './validate';
 
 const BLOCK = 64;
 
+/**
+ * The direct load's blocks, in bytes: half the engine's default (256 MB). The engine's allocator gives
+ * freed memory back to the kernel within seconds, so the pages of each block are mostly fresh ones to
+ * fault in, and a page fault is dear on this kind of virtual machine. Over the 16M meal orders the
+ * smaller blocks took 0.7–0.9M page faults instead of 1.3–1.7M, and the load 21–22 s instead of
+ * 25–30 s (bench/README.md, 2026-11-29, fourth session).
+ */
+const INSERT_BLOCK_BYTES = 128 * 1024 * 1024;
+
 /** HMAC's inner and outer padded keys (RFC 2104, SHA-256 block of 64 bytes), as hex for unhex(). */
 export function hmacPads(key: Buffer): { ipad: string; opad: string } {
 	const block = Buffer.alloc(BLOCK);
@@ -184,16 +193,17 @@ FROM ${objects.input} WHERE _verdict.1 != ''`
 AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max_cursor FROM ${objects.input}`
 	);
 	// The source is one stream; more insert threads let converting and writing run beside the read.
-	// Without a row bound, blocks are gathered up to the engine's byte bound (256 MB) instead of 1M rows:
-	// the 16M meal orders make 5 parts instead of 16, which the engine does not merge during the load
-	// (with 16 it merged 6.7M rows meanwhile), for about 0.7 GB more memory at its peak. The engine's
-	// optimize_on_insert (on by default) drops repeated keys within each block, which a source's primary
-	// key never has, and so writes the parts at level 1: FINAL reads their rows without merging them,
-	// where level-0 parts must all be merged on every read (a tick's build 13.1 against 10.5 s).
+	// Blocks are gathered by bytes (INSERT_BLOCK_BYTES) rather than the engine's 1M rows: the 16M meal
+	// orders make about 10 parts instead of 16, which the engine mostly leaves unmerged during the load
+	// (with 16 it merged 6.7M rows meanwhile). The engine's optimize_on_insert (on by default) drops
+	// repeated keys within each block, which a source's primary key never has, and so writes the parts
+	// at level 1: FINAL reads their rows without merging them, where level-0 parts must all be merged on
+	// every read (a tick's build 13.1 against 10.5 s).
 	const [, sideResult] = await alongside(
 		warehouse.command(
 			`INSERT INTO ${objects.input} ${routed}
-SETTINGS max_insert_threads = ${os.availableParallelism()}, parallel_view_processing = 1, min_insert_block_size_rows = 0`,
+SETTINGS max_insert_threads = ${os.availableParallelism()}, parallel_view_processing = 1,
+	min_insert_block_size_rows = 0, min_insert_block_size_bytes = ${INSERT_BLOCK_BYTES}`,
 			params
 		),
 		options.meanwhile
