@@ -29,7 +29,7 @@ const BLOCK = 64;
  * smaller blocks took 0.7–0.9M page faults instead of 1.3–1.7M, and the load 21–22 s instead of
  * 25–30 s (bench/README.md, 2026-11-29, fourth session).
  */
-const INSERT_BLOCK_BYTES = 128 * 1024 * 1024;
+export const INSERT_BLOCK_BYTES = 128 * 1024 * 1024;
 
 /** HMAC's inner and outer padded keys (RFC 2104, SHA-256 block of 64 bytes), as hex for unhex(). */
 export function hmacPads(key: Buffer): { ipad: string; opad: string } {
