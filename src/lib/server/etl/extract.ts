@@ -42,15 +42,20 @@ export async function* extractChanges(
 	}
 }
 
-/** How many rows changed since the watermark: a count on the cursor, which the sources index. */
-export async function countChanges(
+/**
+ * How many rows changed since the watermark, counting no further than `limit`: enough to choose an
+ * extraction path, without counting all 16M meal orders on a first night (0.3–0.6 s). The rows are
+ * found through the cursor, which the sources index.
+ */
+export async function countChangesUpTo(
 	db: Knex,
 	table: DeclaredTable,
-	watermark: string | undefined
+	watermark: string | undefined,
+	limit: number
 ): Promise<number> {
-	const query = db(table.sourceTable).count({ n: '*' });
-	if (watermark !== undefined) query.where(table.cursor, '>=', watermark);
-	const [row] = (await query) as { n: number | string }[];
+	const changed = db(table.sourceTable).select(db.raw('1')).limit(limit);
+	if (watermark !== undefined) changed.where(table.cursor, '>=', watermark);
+	const [row] = (await db.count({ n: '*' }).from(changed.as('changed'))) as { n: number | string }[];
 	return Number(row?.n ?? 0);
 }
 

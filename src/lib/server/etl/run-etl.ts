@@ -11,7 +11,7 @@ import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
 import { evictTakenBusinessKeys } from './business-keys';
-import { checkSourceColumns, countChanges, extractChanges } from './extract';
+import { checkSourceColumns, countChangesUpTo, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
 import { findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
@@ -165,7 +165,7 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 		const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
 		const direct =
 			job.sqliteFile !== undefined &&
-			(minRows === 0 || (await countChanges(job.db, table, watermark)) >= minRows);
+			(minRows === 0 || (await countChangesUpTo(job.db, table, watermark, minRows)) >= minRows);
 		const extracted = direct
 			? await loadThroughEngine(job, source, loadStarted)
 			: await loadThroughJs(job, source);
