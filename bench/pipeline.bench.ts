@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/lib/server/config';
 import { tickDemo } from '../src/lib/server/demo/tick';
 import { loadDeclarations } from '../src/lib/server/etl/declarations';
-import { INSERT_BLOCK_BYTES } from '../src/lib/server/etl/sqlite-direct';
+import { DIRECT_LOAD_WRITE_SETTINGS } from '../src/lib/server/etl/sqlite-direct';
 import { runPipeline } from '../src/lib/server/pipeline/run-pipeline';
 import { createWarehouse, quoteIdentifier, type Warehouse } from '../src/lib/server/warehouse';
 import { runCli } from '../scripts/cli';
@@ -188,9 +188,7 @@ async function copyDirectly(warehouse: Warehouse, file: string) {
 			const target = `bench_copy.${quoteIdentifier(table.sourceTable)}`;
 			await warehouse.command(
 				`CREATE TABLE ${target} ENGINE = MergeTree ORDER BY ${quoteIdentifier(table.primaryKey)}
-				 AS SELECT * FROM sqlite({file:String}, {table:String})
-				 SETTINGS max_insert_threads = ${os.availableParallelism()}, min_insert_block_size_rows = 0,
-				 min_insert_block_size_bytes = ${INSERT_BLOCK_BYTES}`,
+				 AS SELECT * FROM sqlite({file:String}, {table:String}) SETTINGS ${DIRECT_LOAD_WRITE_SETTINGS}`,
 				{ file, table: table.sourceTable }
 			);
 			const [row] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${target}`);

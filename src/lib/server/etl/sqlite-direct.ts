@@ -29,7 +29,18 @@ const BLOCK = 64;
  * smaller blocks took 0.7–0.9M page faults instead of 1.3–1.7M, and the load 21–22 s instead of
  * 25–30 s (bench/README.md, 2026-11-29, fourth session).
  */
-export const INSERT_BLOCK_BYTES = 128 * 1024 * 1024;
+const INSERT_BLOCK_BYTES = 128 * 1024 * 1024;
+
+/**
+ * How the direct load writes. The source is one stream; more insert threads let converting and writing
+ * run beside the read. Blocks are gathered by bytes (INSERT_BLOCK_BYTES) rather than the engine's 1M
+ * rows: the 16M meal orders make about 10 parts instead of 16, which the engine mostly leaves unmerged
+ * during the load (with 16 it merged 6.7M rows meanwhile). The engine's optimize_on_insert (on by
+ * default) drops repeated keys within each block, which a source's primary key never has, and so
+ * writes the parts at level 1: FINAL reads their rows without merging them, where level-0 parts must
+ * all be merged on every read (a tick's build 13.1 against 10.5 s).
+ */
+export const DIRECT_LOAD_WRITE_SETTINGS = `max_insert_threads = ${os.availableParallelism()}, min_insert_block_size_rows = 0, min_insert_block_size_bytes = ${INSERT_BLOCK_BYTES}`;
 
 /** HMAC's inner and outer padded keys (RFC 2104, SHA-256 block of 64 bytes), as hex for unhex(). */
 export function hmacPads(key: Buffer): { ipad: string; opad: string } {
@@ -192,18 +203,10 @@ FROM ${objects.input} WHERE _verdict.1 != ''`
 		`CREATE MATERIALIZED VIEW ${objects.toTally} TO ${objects.tally}
 AS SELECT count() AS read, countIf(_verdict.1 != '') AS bad, max(_cursor) AS max_cursor FROM ${objects.input}`
 	);
-	// The source is one stream; more insert threads let converting and writing run beside the read.
-	// Blocks are gathered by bytes (INSERT_BLOCK_BYTES) rather than the engine's 1M rows: the 16M meal
-	// orders make about 10 parts instead of 16, which the engine mostly leaves unmerged during the load
-	// (with 16 it merged 6.7M rows meanwhile). The engine's optimize_on_insert (on by default) drops
-	// repeated keys within each block, which a source's primary key never has, and so writes the parts
-	// at level 1: FINAL reads their rows without merging them, where level-0 parts must all be merged on
-	// every read (a tick's build 13.1 against 10.5 s).
 	const [, sideResult] = await alongside(
 		warehouse.command(
 			`INSERT INTO ${objects.input} ${routed}
-SETTINGS max_insert_threads = ${os.availableParallelism()}, parallel_view_processing = 1,
-	min_insert_block_size_rows = 0, min_insert_block_size_bytes = ${INSERT_BLOCK_BYTES}`,
+SETTINGS ${DIRECT_LOAD_WRITE_SETTINGS}, parallel_view_processing = 1`,
 			params
 		),
 		options.meanwhile
