@@ -25,12 +25,20 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-engines-'));
 const systems = ['assistance', 'children', 'elderly', 'community', 'charity'];
 let reference: Record<string, string>;
 
-/** Loads one source into a fresh warehouse: a checksum per raw table, and what was quarantined. */
-async function load(sourceUrl: string, name: string, directSqlite = true) {
+/**
+ * Loads one source into a fresh warehouse: a checksum per raw table, and what was quarantined.
+ * `statements` collects the text of every statement the ETL runs.
+ */
+async function load(sourceUrl: string, name: string, directSqlite = true, statements?: string[]) {
 	const warehouse = await createWarehouse({ mode: 'embedded', path: path.join(dir, `warehouse-${name}`) });
 	try {
 		const result = await runEtl({
-			warehouse,
+			warehouse: statements
+				? {
+						...warehouse,
+						command: (sql, params) => (statements.push(sql), warehouse.command(sql, params))
+					}
+				: warehouse,
 			declarations: loadDeclarations(),
 			connections: Object.fromEntries(systems.map((s) => [s, sourceUrl])),
 			pseudonymiser: createPseudonymiser(KEY),
@@ -54,8 +62,8 @@ async function load(sourceUrl: string, name: string, directSqlite = true) {
 	}
 }
 
-async function loadAndChecksum(sourceUrl: string, name: string, directSqlite = true) {
-	return (await load(sourceUrl, name, directSqlite)).raw;
+async function loadAndChecksum(sourceUrl: string, name: string, directSqlite = true, statements?: string[]) {
+	return (await load(sourceUrl, name, directSqlite, statements)).raw;
 }
 
 beforeAll(async () => {
@@ -65,10 +73,23 @@ beforeAll(async () => {
 	reference = await loadAndChecksum(file, 'sqlite-js', false);
 });
 
-it('loads the same warehouse when the engine reads the SQLite file itself', async () => {
-	expect(await loadAndChecksum(path.join(dir, 'operational.sqlite'), 'sqlite-direct', true)).toEqual(
-		reference
-	);
+it('loads the same warehouse when the engine reads the SQLite file itself, never reading a dropped column', async () => {
+	const statements: string[] = [];
+	expect(
+		await loadAndChecksum(path.join(dir, 'operational.sqlite'), 'sqlite-direct', true, statements)
+	).toEqual(reference);
+	const withDropped = loadDeclarations().filter((t) => t.columns.some((c) => c.pii === 'drop'));
+	expect(withDropped.length).toBeGreaterThan(0);
+	for (const table of withDropped) {
+		const reads = statements.filter((sql) =>
+			sql.startsWith(`INSERT INTO etl_stage.\`${table.rawTable}__in\``)
+		);
+		expect(reads, table.sourceTable).toHaveLength(1);
+		expect(reads[0]).toContain('FROM sqlite(');
+		for (const column of table.columns.filter((c) => c.pii === 'drop')) {
+			expect(reads[0], `${table.sourceTable}.${column.name}`).not.toContain(`\`${column.name}\``);
+		}
+	}
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,19 +1,35 @@
 /**
  * Choosing an extraction path counts a source's changed rows only as far as the choice needs: on a
- * first night that is a few thousand rows, not the whole table.
+ * first night that is a few thousand rows, not the whole table. And an extraction never reads a
+ * column the declarations drop.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDeclarations } from '../../../src/lib/server/etl/declarations';
-import { countChangesUpTo } from '../../../src/lib/server/etl/extract';
+import { loadDeclarations, type DeclaredTable } from '../../../src/lib/server/etl/declarations';
+import { countChangesUpTo, extractChanges } from '../../../src/lib/server/etl/extract';
+import { findRowsWithTextInNumbers } from '../../../src/lib/server/etl/sqlite-direct';
 import { openSourceDatabase, parseSourceLocation } from '../../../src/lib/server/sources/connection';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extract-'));
 const table = loadDeclarations().find((d) => d.sourceTable === 'alerts')!;
 let db: Knex;
+
+/** A table with a visitor's name and phone, which the declarations drop. */
+const visits = {
+	sourceTable: 'visits',
+	primaryKey: 'id',
+	cursor: 'updated_at',
+	columns: [
+		{ name: 'id', type: 'integer', pii: 'keep', nullable: false },
+		{ name: 'visitor_name', type: 'string', pii: 'drop', nullable: false },
+		{ name: 'phone', type: 'string', pii: 'drop', nullable: true },
+		{ name: 'fee', type: 'decimal', pii: 'keep', nullable: false, min: 0 },
+		{ name: 'updated_at', type: 'datetime', pii: 'keep', nullable: false }
+	]
+} as unknown as DeclaredTable;
 
 beforeAll(async () => {
 	db = openSourceDatabase(parseSourceLocation(path.join(dir, 'source.sqlite')), { create: true });
@@ -28,6 +44,18 @@ beforeAll(async () => {
 			[table.cursor]: `2026-11-${String(i + 1).padStart(2, '0')} 08:00:00`
 		}))
 	);
+	await db.schema.createTable('visits', (t) => {
+		t.integer('id').primary();
+		t.string('visitor_name');
+		t.string('phone');
+		t.float('fee');
+		t.string('updated_at');
+	});
+	await db('visits').insert([
+		{ id: 1, visitor_name: '王芳', phone: '13800000000', fee: 12.5, updated_at: '2026-11-01 08:00:00' },
+		// Text in a number column, which the engine would misread: found by SQLite itself.
+		{ id: 2, visitor_name: '李雷', phone: null, fee: 'abc', updated_at: '2026-11-02 08:00:00' }
+	]);
 });
 
 afterAll(async () => {
@@ -46,5 +74,20 @@ describe('counting changed rows up to a limit', () => {
 		// The watermark itself is included: rows sharing its time are read again.
 		expect(await countChangesUpTo(db, table, '2026-11-09 08:00:00', 100)).toBe(4);
 		expect(await countChangesUpTo(db, table, '2026-12-01 00:00:00', 100)).toBe(0);
+	});
+});
+
+describe('what an extraction reads', () => {
+	it('never reads a dropped column, on either path', async () => {
+		const pages = [];
+		for await (const page of extractChanges(db, visits, undefined)) pages.push(...page);
+		expect(pages.map((row) => Object.keys(row).sort())).toEqual([
+			['fee', 'id', 'updated_at'],
+			['fee', 'id', 'updated_at']
+		]);
+		// The engine's path reads the same columns; the rows SQLite finds it would misread, too.
+		expect(await findRowsWithTextInNumbers(db, visits, undefined)).toEqual([
+			{ id: 2, fee: 'abc', updated_at: '2026-11-02 08:00:00' }
+		]);
 	});
 });

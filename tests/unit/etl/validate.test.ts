@@ -9,7 +9,8 @@ const table = {
 		{ name: 'township_code', type: 'string', pii: 'keep', nullable: false, area: 'township' },
 		{ name: 'ordered_on', type: 'date', pii: 'keep', nullable: false },
 		{ name: 'born_on', type: 'date', pii: 'year', nullable: true },
-		{ name: 'amount', type: 'decimal', pii: 'keep', nullable: false, min: 0 }
+		{ name: 'amount', type: 'decimal', pii: 'keep', nullable: false, min: 0 },
+		{ name: 'visited_on', type: 'date', pii: 'drop', nullable: false }
 	]
 } as unknown as DeclaredTable;
 
@@ -66,6 +67,11 @@ describe('validateRow', () => {
 	it('tells text and negative amounts apart', () => {
 		expect(check({ amount: '-5x' })).toEqual({ reason: 'invalid_value', detail: 'amount is not a number' });
 		expect(check({ amount: -5 })).toEqual({ reason: 'negative_amount', detail: 'amount=-5 < 0' });
+	});
+
+	it('checks nothing of a dropped column, which is never read', () => {
+		expect(check({ visited_on: '2026-13-45' })).toBeUndefined();
+		expect(check({ visited_on: undefined })).toBeUndefined();
 	});
 
 	it('lets a nullable column be empty but not a required one', () => {

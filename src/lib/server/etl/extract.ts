@@ -5,7 +5,7 @@
  * (>=): rows sharing its timestamp are read again, which the raw layer's keyed replace makes harmless.
  */
 import type { Knex } from 'knex';
-import { sourceColumns, type DeclaredTable } from './declarations';
+import { extractedColumns, sourceColumns, type DeclaredTable } from './declarations';
 import type { SourceRow } from './pseudonymise';
 
 export const PAGE_ROWS = 50_000;
@@ -16,7 +16,7 @@ export async function* extractChanges(
 	watermark: string | undefined,
 	pageRows = PAGE_ROWS
 ): AsyncGenerator<SourceRow[]> {
-	const columns = sourceColumns(table);
+	const columns = extractedColumns(table);
 	const { cursor, primaryKey } = table;
 	let after: { cursor: unknown; key: unknown } | undefined;
 	for (;;) {

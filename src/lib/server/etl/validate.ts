@@ -39,9 +39,11 @@ export function validateRow(
 		return { reason: 'missing_key', detail: `${table.primaryKey} is empty` };
 	}
 	for (const column of table.columns) {
+		// Never read (extractedColumns): what is not kept needs no checking.
+		if (column.pii === 'drop') continue;
 		const value = row[column.name];
 		if (value === null || value === undefined || value === '') {
-			if (!column.nullable && column.pii !== 'drop') {
+			if (!column.nullable) {
 				return { reason: 'missing_value', detail: `${column.name} is empty` };
 			}
 			continue;
