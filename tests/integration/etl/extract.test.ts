@@ -86,7 +86,7 @@ describe('what an extraction reads', () => {
 			['fee', 'id', 'updated_at']
 		]);
 		// The engine's path reads the same columns; the rows SQLite finds it would misread, too.
-		expect(await findRowsWithTextInNumbers(db, visits, undefined)).toEqual([
+		expect(await findRowsWithTextInNumbers(db, path.join(dir, 'source.sqlite'), visits, undefined)).toEqual([
 			{ id: 2, fee: 'abc', updated_at: '2026-11-02 08:00:00' }
 		]);
 	});

@@ -14,7 +14,7 @@ import { evictTakenBusinessKeys } from './business-keys';
 import { checkSourceColumns, countChangesUpTo, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
-import { findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
+import { BLOCK_SIZING_ROWS, findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
 import { closeStage, openStage } from './stage';
 import { validateRow, type ValidationContext } from './validate';
 import { advanceWatermark, ensureWatermarkTable, readWatermarks } from './watermarks';
@@ -163,11 +163,14 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 	try {
 		await checkSourceColumns(job.db, table, job.display);
 		const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
-		const direct =
-			job.sqliteFile !== undefined &&
-			(minRows === 0 || (await countChangesUpTo(job.db, table, watermark, minRows)) >= minRows);
+		// One count serves both choices, the path and the direct load's blocks.
+		const changedRows =
+			job.sqliteFile === undefined
+				? 0
+				: await countChangesUpTo(job.db, table, watermark, Math.max(minRows, BLOCK_SIZING_ROWS));
+		const direct = job.sqliteFile !== undefined && changedRows >= minRows;
 		const extracted = direct
-			? await loadThroughEngine(job, source, loadStarted)
+			? await loadThroughEngine(job, source, loadStarted, changedRows)
 			: await loadThroughJs(job, source);
 		const evicted = await evictTakenBusinessKeys({
 			warehouse: options.warehouse,
@@ -196,7 +199,12 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
  * The engine reads the SQLite file itself. Rows it would misread (text in a number column, which it
  * sees as a number) are found by SQLite meanwhile, taken back and routed by the JS path's rules.
  */
-async function loadThroughEngine(job: TableJob, source: string, loadStarted: Date): Promise<Extracted> {
+async function loadThroughEngine(
+	job: TableJob,
+	source: string,
+	loadStarted: Date,
+	changedRows: number
+): Promise<Extracted> {
 	const { table, watermark, options } = job;
 	const { warehouse, runId } = options;
 	const [extracted, misread] = await loadTableDirect({
@@ -208,7 +216,8 @@ async function loadThroughEngine(job: TableJob, source: string, loadStarted: Dat
 		key: options.key,
 		runId,
 		source,
-		meanwhile: () => findRowsWithTextInNumbers(job.db, table, watermark)
+		changedRows,
+		meanwhile: () => findRowsWithTextInNumbers(job.db, job.sqliteFile!, table, watermark)
 	});
 	if (misread.length === 0) return extracted;
 	await withdrawRows(
