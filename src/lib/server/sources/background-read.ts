@@ -1,8 +1,8 @@
 /**
  * One read-only query on a SQLite file, run in a worker thread at the lowest CPU priority: it takes
- * only the cycles the engine's threads leave idle. Over the 16M meal orders SQLite's scan for misread
- * rows, beside the engine's load, cost the load 0.1–1.4 s at normal priority and about half a second
- * less at the lowest (seven alternated pairs, bench/README.md).
+ * only the cycles the engine's threads leave idle. Beside the engine's load of the 16M meal orders,
+ * SQLite's scan for misread rows made the load 0.57 s shorter on average this way than on the Node
+ * thread (seven alternated pairs, bench/README.md).
  *
  * Linux gives each thread its own nice value, so lowering the worker's leaves the rest of the server
  * as it was (and the worker ends with the query). Elsewhere it would lower the whole process, so
