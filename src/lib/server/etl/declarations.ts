@@ -149,15 +149,17 @@ export function sourceColumns(table: DeclaredTable): string[] {
 }
 
 /**
- * The source columns an extraction reads: those of sourceColumns that reach raw in some form (kept,
- * hashed, reduced to a year) and the soft-delete flag. A dropped column is never read, nor checked:
- * names, phones and addresses do not even pass through the ETL, and reading them cost time for nothing.
+ * The declared columns an extraction reads and checks: those that reach raw in some form (kept, hashed,
+ * reduced to a year). A dropped column is never read, nor checked: names, phones and addresses do not
+ * even pass through the ETL, and reading them cost time for nothing.
  */
+export function columnsToExtract(table: DeclaredTable): DeclaredColumn[] {
+	return table.columns.filter((c) => c.pii !== 'drop');
+}
+
+/** The source columns an extraction reads: those of columnsToExtract, and the soft-delete flag if any. */
 export function extractedColumns(table: DeclaredTable): string[] {
-	return [
-		...table.columns.filter((c) => c.pii !== 'drop').map((c) => c.name),
-		...(table.softDelete ? [table.softDelete] : [])
-	];
+	return [...columnsToExtract(table).map((c) => c.name), ...(table.softDelete ? [table.softDelete] : [])];
 }
 
 /**

@@ -14,7 +14,13 @@ import type { Knex } from 'knex';
 import { readSqliteInBackground } from '../sources/background-read';
 import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
-import { extractedColumns, rawColumns, type DeclaredColumn, type DeclaredTable } from './declarations';
+import {
+	columnsToExtract,
+	extractedColumns,
+	rawColumns,
+	type DeclaredColumn,
+	type DeclaredTable
+} from './declarations';
 import type { SourceRow } from './pseudonymise';
 import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawRelation, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
@@ -103,8 +109,8 @@ export async function findRowsWithTextInNumbers(
 	}[];
 	const keys = info.filter((c) => c.pk > 0);
 	const rowid = keys.length === 1 && keys[0]!.type.toUpperCase() === 'INTEGER' ? keys[0]!.name : undefined;
-	const columns = table.columns.filter(
-		(c) => c.pii !== 'drop' && (c.type === 'integer' || c.type === 'decimal') && c.name !== rowid
+	const columns = columnsToExtract(table).filter(
+		(c) => (c.type === 'integer' || c.type === 'decimal') && c.name !== rowid
 	);
 	if (columns.length === 0) return [];
 	const query = db(table.sourceTable).select(extractedColumns(table));
@@ -321,7 +327,7 @@ function valueExpression(column: DeclaredColumn, numeric: ReadonlySet<string>): 
  */
 function reasonExpression(table: DeclaredTable, pk: string, numeric: ReadonlySet<string>): string {
 	const checks: string[] = [`isNull(${pk}), ('missing_key', '${table.primaryKey} is empty')`];
-	for (const column of table.columns.filter((c) => c.pii !== 'drop')) {
+	for (const column of columnsToExtract(table)) {
 		const c = q(column.name);
 		const text = `toString(${c})`;
 		const isNumber = numeric.has(column.name);

@@ -2,7 +2,7 @@
  * The checks a source row must pass before it reaches the raw layer. A failing row goes to the
  * quarantine with the reason; nothing is silently dropped. Reasons are stable codes.
  */
-import type { DeclaredTable } from './declarations';
+import { columnsToExtract, type DeclaredTable } from './declarations';
 import type { SourceRow } from './pseudonymise';
 
 export type QuarantineReason =
@@ -38,9 +38,7 @@ export function validateRow(
 	if (row[table.primaryKey] === null || row[table.primaryKey] === undefined) {
 		return { reason: 'missing_key', detail: `${table.primaryKey} is empty` };
 	}
-	for (const column of table.columns) {
-		// Never read (extractedColumns): what is not kept needs no checking.
-		if (column.pii === 'drop') continue;
+	for (const column of columnsToExtract(table)) {
 		const value = row[column.name];
 		if (value === null || value === undefined || value === '') {
 			if (!column.nullable) {
