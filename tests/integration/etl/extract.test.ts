@@ -52,9 +52,9 @@ beforeAll(async () => {
 		t.string('updated_at');
 	});
 	await db('visits').insert([
-		{ id: 1, visitor_name: '王芳', phone: '13800000000', fee: 12.5, updated_at: '2026-11-01 08:00:00' },
+		{ id: 1, visitor_name: '访客甲', phone: '00000000000', fee: 12.5, updated_at: '2026-11-01 08:00:00' },
 		// Text in a number column, which the engine would misread: found by SQLite itself.
-		{ id: 2, visitor_name: '李雷', phone: null, fee: 'abc', updated_at: '2026-11-02 08:00:00' }
+		{ id: 2, visitor_name: '访客乙', phone: null, fee: 'abc', updated_at: '2026-11-02 08:00:00' }
 	]);
 });
 
