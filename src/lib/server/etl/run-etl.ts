@@ -140,6 +140,8 @@ export interface Extracted {
 	loaded: number;
 	quarantined: number;
 	maxCursor?: string;
+	/** Set when the path found that the good rows it read hold each business key once. */
+	goodKeysDistinct?: boolean;
 }
 
 interface TableJob {
@@ -178,6 +180,7 @@ async function loadOneTable(job: TableJob): Promise<TableLoad> {
 			runId: options.runId,
 			source,
 			loaded: extracted.loaded,
+			loadedKeysDistinct: extracted.goodKeysDistinct === true,
 			loadStarted
 		});
 		const { read, maxCursor } = extracted;
