@@ -175,10 +175,11 @@ function tallyColumns(table: DeclaredTable): string {
 	const counts = 'count() AS read, countIf(_failed != 0) AS bad, max(_cursor) AS max_cursor';
 	if (!table.naturalKey) return counts;
 	const key = q(table.naturalKey);
-	const good = `_failed = 0 AND isNotNull(${key})`;
+	// A good row without a key is not counted by uniqExact: its block is not distinct, and raw is asked.
+	const keyed = `_failed = 0 AND isNotNull(${key})`;
 	return `${counts}, countIf(_failed = 0) AS good,
 	uniqExactIf(cityHash64(${key}), _failed = 0) = good AS keys_distinct,
-	minIf(${key}, ${good}) AS min_key, maxIf(${key}, ${good}) AS max_key`;
+	minIf(${key}, ${keyed}) AS min_key, maxIf(${key}, ${keyed}) AS max_key`;
 }
 
 /**
