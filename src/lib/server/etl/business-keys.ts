@@ -53,8 +53,8 @@ export async function evictTakenBusinessKeys(settlement: KeySettlement): Promise
 	const [{ n: inRaw } = { n: '0' }] = await warehouse.query<{ n: string }>(`SELECT count() AS n FROM ${raw}`);
 	// On a first load raw holds tonight's rows and nothing else: no filter, and no one else to lose to.
 	const onlyTonight = Number(inRaw) === loaded;
-	if (onlyTonight && settlement.loadedKeysDistinct) return 0;
 	if (onlyTonight) {
+		if (settlement.loadedKeysDistinct) return 0;
 		// As many distinct hashes of the key as rows: no key is held twice. A set of hashes tells in half
 		// the time of grouping them with counts below (0.6 against 1.3 s over 16M orders).
 		const [{ n: distinct } = { n: '0' }] = await warehouse.query<{ n: string }>(

@@ -210,7 +210,7 @@ async function loadOneTable(job: TableJob): Promise<{ load: TableLoad; advance?:
 			runId: options.runId,
 			source,
 			loaded: extracted.loaded,
-			loadedKeysDistinct: extracted.goodKeysDistinct === true,
+			loadedKeysDistinct: extracted.goodKeysDistinct,
 			loadStarted
 		});
 		const { read, maxCursor } = extracted;

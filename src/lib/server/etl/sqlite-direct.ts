@@ -167,6 +167,18 @@ function stageObjects(table: DeclaredTable) {
 }
 
 /**
+ * What the routing adds after the raw columns, in order, with its types in the Null table: the routed
+ * insert fills that table by position, so both take their list from here.
+ */
+const ROUTING_COLUMNS = [
+	['_deleted', 'UInt8'],
+	['_version', 'UInt64'],
+	['_cursor', 'Nullable(String)'],
+	['_failed', 'UInt8'],
+	['_detail', 'Nullable(String)']
+] as const;
+
+/**
  * What the tally keeps of each block the load writes: the rows read and quarantined, the highest
  * cursor and, where the table has a business key, whether the block's good rows hold each key once,
  * and the range of their keys.
@@ -238,14 +250,14 @@ export async function loadTableDirect<S>(options: DirectLoadOptions<S>): Promise
 	${failedCheckExpression(checks)} AS _failed,
 	${failureDetailExpression(checks)} AS _detail
 FROM (${changed})`;
-	const routed = `SELECT ${values.join(', ')}, _deleted, _version, _cursor, _failed, _detail
+	const routed = `SELECT ${values.join(', ')}, ${ROUTING_COLUMNS.map(([name]) => name).join(', ')}
 FROM (${checked})`;
 
 	// The routed columns' types are known (rawType, nullable here), and naming them spares the engine an
 	// analysis of the routed query, which the insert makes anyway (12–40 ms a table).
 	const inputColumns = [
 		...layout.map(({ name, source }) => `${q(name)} ${rawType({ ...source, nullable: true })}`),
-		'_deleted UInt8, _version UInt64, _cursor Nullable(String), _failed UInt8, _detail Nullable(String)'
+		...ROUTING_COLUMNS.map(([name, type]) => `${name} ${type}`)
 	];
 	await warehouse.command(`CREATE TABLE ${objects.input} (${inputColumns.join(', ')}) ENGINE = Null`);
 	const tallied = tallyColumns(table);
