@@ -138,6 +138,8 @@ export interface Extracted {
 	maxCursor?: string;
 	/** Set when the path found that the good rows it read hold each business key once. */
 	goodKeysDistinct?: boolean;
+	/** Set when the path settled the business keys of what it loaded itself (settleStagedRows). */
+	keysSettled?: boolean;
 }
 
 interface TableJob {
@@ -204,15 +206,17 @@ async function loadOneTable(job: TableJob): Promise<{ load: TableLoad; advance?:
 		const extracted = direct
 			? await loadThroughEngine(job, source, loadStarted, changedRows)
 			: await loadThroughJs(job, source);
-		const evicted = await evictTakenBusinessKeys({
-			warehouse: options.warehouse,
-			table,
-			runId: options.runId,
-			source,
-			loaded: extracted.loaded,
-			loadedKeysDistinct: extracted.goodKeysDistinct,
-			loadStarted
-		});
+		const evicted = extracted.keysSettled
+			? 0
+			: await evictTakenBusinessKeys({
+					warehouse: options.warehouse,
+					table,
+					runId: options.runId,
+					source,
+					loaded: extracted.loaded,
+					loadedKeysDistinct: extracted.goodKeysDistinct,
+					loadStarted
+				});
 		const { read, maxCursor } = extracted;
 		const loaded = extracted.loaded - evicted;
 		const quarantined = extracted.quarantined + evicted;
@@ -254,6 +258,7 @@ async function loadThroughEngine(
 		meanwhile: () => findRowsWithTextInNumbers(job.db, job.sqliteFile!, table, watermark)
 	});
 	if (misread.length === 0) return extracted;
+	// Routed again through JavaScript straight into raw, where the settlement will look at them too.
 	await withdrawRows(
 		warehouse,
 		table,
@@ -266,7 +271,7 @@ async function loadThroughEngine(
 		`SELECT count() AS n FROM ${QUARANTINE_TABLE} WHERE source = {source:String} AND run_id = {run:String}`,
 		{ source, run: runId }
 	);
-	return { ...extracted, loaded: extracted.read - Number(n), quarantined: Number(n) };
+	return { ...extracted, loaded: extracted.read - Number(n), quarantined: Number(n), keysSettled: false };
 }
 
 /** The JavaScript path: keyset pages through knex, pseudonymised and validated in memory. */

@@ -6,7 +6,8 @@
  *
  * The routing: rows are inserted into a Null table whose materialized views send good rows to raw,
  * bad ones to the quarantine and a tally of both to a small table, all in the one pass. Business keys
- * are settled afterwards, in raw (business-keys.ts). Same results as the JS path (run-etl.ts);
+ * are settled afterwards (business-keys.ts): in raw on a first night, and in a stage table the good rows
+ * wait in on later nights, before they go into raw. Same results as the JS path (run-etl.ts);
  * measured in bench/README.md.
  */
 import os from 'node:os';
@@ -21,6 +22,7 @@ import {
 	type DeclaredColumn,
 	type DeclaredTable
 } from './declarations';
+import { settleStagedRows } from './business-keys';
 import type { SourceRow } from './pseudonymise';
 import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawRelation, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
@@ -162,7 +164,8 @@ function stageObjects(table: DeclaredTable) {
 		tally: name('tally'),
 		toRaw: name('to_raw'),
 		toQuarantine: name('to_quarantine'),
-		toTally: name('to_tally')
+		toTally: name('to_tally'),
+		staged: name('staged')
 	};
 }
 
@@ -236,6 +239,12 @@ export async function loadTableDirect<S>(options: DirectLoadOptions<S>): Promise
 	${options.watermark === undefined ? '' : `WHERE ${cursor} >= {watermark:String}`}`;
 
 	const objects = stageObjects(table);
+	// A later night's few changed rows of a table with a business key wait in a stage table until their
+	// keys are settled, so that no loser has to be taken back out of raw (settleStagedRows).
+	const staged =
+		table.naturalKey !== undefined &&
+		options.watermark !== undefined &&
+		options.changedRows < BLOCK_SIZING_ROWS;
 	// Dropped columns are not even read; hashed and dated ones leave `changed` only through the
 	// pseudonymising expressions.
 	const numeric = await numericSourceColumns(warehouse, params);
@@ -260,13 +269,16 @@ FROM (${checked})`;
 		...ROUTING_COLUMNS.map(([name, type]) => `${name} ${type}`)
 	];
 	await warehouse.command(`CREATE TABLE ${objects.input} (${inputColumns.join(', ')}) ENGINE = Null`);
+	if (staged) {
+		await warehouse.command(`CREATE TABLE ${objects.staged} ENGINE = Memory EMPTY AS SELECT * FROM ${raw}`);
+	}
 	const tallied = tallyColumns(table);
 	await warehouse.command(
 		`CREATE TABLE ${objects.tally} ENGINE = Memory EMPTY AS SELECT ${tallied} FROM ${objects.input}`
 	);
 	// Only our own values are written into the views' text: the run id and source name, as literals.
 	await warehouse.command(
-		`CREATE MATERIALIZED VIEW ${objects.toRaw} TO ${raw}
+		`CREATE MATERIALIZED VIEW ${objects.toRaw} TO ${staged ? objects.staged : raw}
 AS SELECT ${[...rawNames, '_deleted', '_version'].join(', ')}, now64(3, 'UTC') AS _loaded_at, ${quoteLiteral(runId)} AS _run_id
 FROM ${objects.input} WHERE _failed = 0`
 	);
@@ -295,13 +307,23 @@ SETTINGS ${directLoadWriteSettings(options.changedRows)}, parallel_view_processi
 		`SELECT ${tallySummary(table)} FROM ${objects.tally}`
 	);
 	const read = Number(tally?.read ?? 0);
-	const quarantined = Number(tally?.bad ?? 0);
-	const extracted = {
+	let quarantined = Number(tally?.bad ?? 0);
+	if (staged) {
+		quarantined += await settleStagedRows({
+			warehouse,
+			table,
+			source: options.source,
+			staged: objects.staged
+		});
+		await warehouse.command(`DROP TABLE ${objects.staged}`);
+	}
+	const extracted: Extracted = {
 		read,
 		loaded: read - quarantined,
 		quarantined,
 		maxCursor: read > 0 ? tally!.max_cursor : options.watermark,
-		goodKeysDistinct: Number(tally?.distinct) === 1
+		goodKeysDistinct: Number(tally?.distinct) === 1,
+		keysSettled: staged
 	};
 	return [extracted, sideResult];
 }
