@@ -10,7 +10,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDeclarations, type DeclaredTable } from '../../../src/lib/server/etl/declarations';
 import { countChangesUpTo, extractChanges } from '../../../src/lib/server/etl/extract';
-import { findRowsWithTextInNumbers } from '../../../src/lib/server/etl/sqlite-direct';
+import { findRowsWithTextInNumbers } from '../../../src/lib/server/etl/misread-rows';
 import { openSourceDatabase, parseSourceLocation } from '../../../src/lib/server/sources/connection';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'extract-'));

@@ -14,7 +14,8 @@ import { evictTakenBusinessKeys } from './business-keys';
 import { checkSourceColumns, countChangesUpTo, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
-import { BLOCK_SIZING_ROWS, findRowsWithTextInNumbers, loadTableDirect, withdrawRows } from './sqlite-direct';
+import { completeEarlyScan, findRowsWithTextInNumbers, scanEarly, type EarlyScan } from './misread-rows';
+import { BLOCK_SIZING_ROWS, loadTableDirect, withdrawRows } from './sqlite-direct';
 import { closeStage, openStage } from './stage';
 import { validateRow, type ValidationContext } from './validate';
 import { advanceWatermarks, ensureWatermarkTable, readWatermarks, type WatermarkAdvance } from './watermarks';
@@ -57,6 +58,11 @@ export interface EtlOptions {
 	 * every table through the engine.
 	 */
 	directSqliteMinRows?: number;
+	/**
+	 * Tables the engine reads with at least this many changed rows have their scan for misread rows begun
+	 * before any load (misread-rows.ts). Default BLOCK_SIZING_ROWS, the most that is counted.
+	 */
+	earlyScanMinRows?: number;
 	log?: (line: string) => void;
 }
 
@@ -77,44 +83,21 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 	const results: TableLoad[] = [];
 	// Routing tables and business-key losers live in a stage database for the night.
 	await openStage(warehouse);
+	const systems = await openSystems(options, log);
 	try {
-		for (const connection of [...new Set(declarations.map((d) => d.connection))]) {
-			const tables = declarations.filter((d) => d.connection === connection);
-			const spec = options.connections[connection];
-			let db: Knex | undefined;
-			let display = connection;
-			let sqliteFile: string | undefined;
-			try {
-				if (!spec)
-					throw new Error(
-						`no connection configured for '${connection}' (set SOURCE_${connection.toUpperCase()}_URL)`
-					);
-				const location = parseSourceLocation(spec);
-				display = `${connection} (${location.display})`;
-				if (
-					location.dialect === 'sqlite' &&
-					warehouse.mode === 'embedded' &&
-					options.directSqlite !== false
-				) {
-					sqliteFile = location.target;
-				}
-				db = openSourceDatabase(location, { readonly: true });
-				await db.raw('select 1');
-			} catch (error) {
-				const message = `cannot reach the ${display} database: ${oneLine(error)}`;
-				log(`✗ ${message}`);
-				for (const table of tables) results.push(failed(table, message));
-				await db?.destroy().catch(() => {});
+		const early = await startEarlyScans(systems, watermarks, options);
+		for (const { tables, failure, ...system } of systems) {
+			if (failure !== undefined) {
+				for (const table of tables) results.push(failed(table, failure));
 				continue;
 			}
-			try {
-				const system = { db, display, sqliteFile, context, options, log };
-				results.push(...(await loadSystem(system, tables, watermarks)));
-			} finally {
-				await db.destroy();
-			}
+			const job = { ...system, db: system.db!, context, options, log, early };
+			results.push(...(await loadSystem(job, tables, watermarks)));
 		}
+		// No scan goes on reading a source once the night is over.
+		await Promise.allSettled(early.scans.values());
 	} finally {
+		for (const { db } of systems) await db?.destroy().catch(() => {});
 		// Left behind, the next night's openStage drops it anyway.
 		await closeStage(warehouse).catch(() => {});
 	}
@@ -128,6 +111,90 @@ export async function runEtl(options: EtlOptions): Promise<EtlResult> {
 
 export function sourceName(table: DeclaredTable): string {
 	return `${table.system}.${table.sourceTable}`;
+}
+
+/** A system's connection for the night, or why it could not be reached. */
+interface OpenSystem {
+	tables: DeclaredTable[];
+	display: string;
+	db?: Knex;
+	/** Set when the engine reads this SQLite file itself. */
+	sqliteFile?: string;
+	failure?: string;
+}
+
+/** Each system's database, opened and asked `select 1`: one that cannot be reached fails alone. */
+async function openSystems(options: EtlOptions, log: (line: string) => void): Promise<OpenSystem[]> {
+	const systems: OpenSystem[] = [];
+	for (const connection of [...new Set(options.declarations.map((d) => d.connection))]) {
+		const tables = options.declarations.filter((d) => d.connection === connection);
+		const spec = options.connections[connection];
+		let db: Knex | undefined;
+		let display = connection;
+		try {
+			if (!spec)
+				throw new Error(
+					`no connection configured for '${connection}' (set SOURCE_${connection.toUpperCase()}_URL)`
+				);
+			const location = parseSourceLocation(spec);
+			display = `${connection} (${location.display})`;
+			const direct =
+				location.dialect === 'sqlite' &&
+				options.warehouse.mode === 'embedded' &&
+				options.directSqlite !== false;
+			db = openSourceDatabase(location, { readonly: true });
+			await db.raw('select 1');
+			systems.push({ tables, display, db, sqliteFile: direct ? location.target : undefined });
+		} catch (error) {
+			const failure = `cannot reach the ${display} database: ${oneLine(error)}`;
+			log(`✗ ${failure}`);
+			await db?.destroy().catch(() => {});
+			systems.push({ tables, display, failure });
+		}
+	}
+	return systems;
+}
+
+/** The night's head start on its engine-read tables: their changed rows, counted, and the big ones' scans. */
+interface EarlyWork {
+	/** Changed rows per source, counted as far as choosing the path needs (countChangesUpTo). */
+	changedRows: Map<string, number>;
+	/** The scans for misread rows of the tables with the most changed rows, begun before any load. */
+	scans: Map<string, Promise<EarlyScan>>;
+}
+
+/**
+ * Counts the changed rows of every table the engine may read, and begins the scans for misread rows of
+ * those with at least BLOCK_SIZING_ROWS of them (the 16M meal orders on a first night), one after the
+ * other in the background: they run while the smaller tables load. A table whose count fails is left to
+ * its load, which says why.
+ */
+async function startEarlyScans(
+	systems: OpenSystem[],
+	watermarks: ReadonlyMap<string, string>,
+	options: EtlOptions
+): Promise<EarlyWork> {
+	const work: EarlyWork = { changedRows: new Map(), scans: new Map() };
+	const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
+	const countUpTo = Math.max(minRows, BLOCK_SIZING_ROWS);
+	const earlyMinRows = Math.max(minRows, options.earlyScanMinRows ?? BLOCK_SIZING_ROWS);
+	let previous: Promise<unknown> = Promise.resolve();
+	for (const { tables, db, sqliteFile } of systems) {
+		if (db === undefined || sqliteFile === undefined) continue;
+		for (const table of tables) {
+			const source = sourceName(table);
+			const watermark = watermarks.get(source);
+			const counted = await countChangesUpTo(db, table, watermark, countUpTo).catch(() => undefined);
+			if (counted === undefined) continue;
+			work.changedRows.set(source, counted);
+			if (counted < earlyMinRows) continue;
+			const scan = previous.then(() => scanEarly(db, sqliteFile, table, watermark));
+			scan.catch(() => {}); // awaited by the table's load, which reports a failure
+			previous = scan.catch(() => {});
+			work.scans.set(source, scan);
+		}
+	}
+	return work;
 }
 
 /** What an extraction path reports: its counts and the highest cursor value it read. */
@@ -147,6 +214,7 @@ interface TableJob {
 	display: string;
 	/** Set when the engine reads this SQLite file itself. */
 	sqliteFile?: string;
+	early: EarlyWork;
 	table: DeclaredTable;
 	watermark: string | undefined;
 	context: ValidationContext;
@@ -201,7 +269,8 @@ async function loadOneTable(job: TableJob): Promise<{ load: TableLoad; advance?:
 		const changedRows =
 			job.sqliteFile === undefined
 				? 0
-				: await countChangesUpTo(job.db, table, watermark, Math.max(minRows, BLOCK_SIZING_ROWS));
+				: (job.early.changedRows.get(source) ??
+					(await countChangesUpTo(job.db, table, watermark, Math.max(minRows, BLOCK_SIZING_ROWS))));
 		const direct = job.sqliteFile !== undefined && changedRows >= minRows;
 		const extracted = direct
 			? await loadThroughEngine(job, source, loadStarted, changedRows)
@@ -245,7 +314,8 @@ async function loadThroughEngine(
 ): Promise<Extracted> {
 	const { table, watermark, options } = job;
 	const { warehouse, runId } = options;
-	const [extracted, misread] = await loadTableDirect({
+	const early = job.early.scans.get(source);
+	const [extracted, scanned] = await loadTableDirect({
 		warehouse,
 		file: job.sqliteFile!,
 		table,
@@ -255,8 +325,11 @@ async function loadThroughEngine(
 		runId,
 		source,
 		changedRows,
-		meanwhile: () => findRowsWithTextInNumbers(job.db, job.sqliteFile!, table, watermark)
+		meanwhile: async () =>
+			early === undefined ? findRowsWithTextInNumbers(job.db, job.sqliteFile!, table, watermark) : []
 	});
+	const misread =
+		early === undefined ? scanned : await completeEarlyScan(job.db, table, watermark, await early);
 	if (misread.length === 0) return extracted;
 	// Routed again through JavaScript straight into raw, where the settlement will look at them too.
 	await withdrawRows(

@@ -11,8 +11,6 @@
  * measured in bench/README.md.
  */
 import os from 'node:os';
-import type { Knex } from 'knex';
-import { readSqliteInBackground } from '../sources/background-read';
 import type { Warehouse } from '../warehouse';
 import { quoteIdentifier as q, quoteLiteral } from '../warehouse';
 import {
@@ -23,7 +21,6 @@ import {
 	type DeclaredTable
 } from './declarations';
 import { settleStagedRows } from './business-keys';
-import type { SourceRow } from './pseudonymise';
 import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawRelation, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
 import { EVERY_DAY, STAGE_DATABASE } from './stage';
@@ -89,42 +86,6 @@ export interface DirectLoadOptions<S> {
 	changedRows: number;
 	/** Work for this thread while the engine loads on its own (findRowsWithTextInNumbers). */
 	meanwhile: () => Promise<S>;
-}
-
-/**
- * SQLite keeps whatever a program writes, so a REAL column can hold 'abc'; sqlite() would hand that
- * over as 0 (and '12,5' as 12). SQLite itself tells: the changed rows holding text in a
- * declared number column, as SQLite holds them, to be routed by the JS path's rules instead.
- * `db` is a connection to `file`; the scan itself runs beside the engine's load at the lowest priority.
- */
-export async function findRowsWithTextInNumbers(
-	db: Knex,
-	file: string,
-	table: DeclaredTable,
-	watermark: string | undefined
-): Promise<SourceRow[]> {
-	// An INTEGER PRIMARY KEY is SQLite's rowid: it can only hold integers, and is not worth a look.
-	const info = (await db.raw('SELECT name, type, pk FROM pragma_table_info(?)', [table.sourceTable])) as {
-		name: string;
-		type: string;
-		pk: number;
-	}[];
-	const keys = info.filter((c) => c.pk > 0);
-	const rowid = keys.length === 1 && keys[0]!.type.toUpperCase() === 'INTEGER' ? keys[0]!.name : undefined;
-	const columns = columnsToExtract(table).filter(
-		(c) => (c.type === 'integer' || c.type === 'decimal') && c.name !== rowid
-	);
-	if (columns.length === 0) return [];
-	const query = db(table.sourceTable).select(extractedColumns(table));
-	// SQLite orders NULL < numbers < text < blobs, and '' takes no number affinity: `column >= ''` holds
-	// exactly for text and blobs, as typeof() IN ('text', 'blob') would, but without a function call
-	// and a string per value (3.0 against 4.7 s over 16M orders), and an index on the column answers it.
-	query.where((w) => {
-		for (const column of columns) w.orWhere(db.raw("?? >= ''", [column.name]));
-	});
-	if (watermark !== undefined) query.andWhere(table.cursor, '>=', watermark);
-	const { sql, bindings } = query.toSQL().toNative();
-	return readSqliteInBackground(file, sql, bindings);
 }
 
 /**
