@@ -139,7 +139,7 @@ function changeOrders(file: string): void {
 	db.close();
 }
 
-it("settles a later night's keys before its rows reach raw, with no mutation, as the JS path does", async () => {
+it("settles a later night's keys before its rows reach raw, with no mutation, on both paths", async () => {
 	const original = writeOrders('later', numbered);
 	// All but the last row made earlier: the next night reads that one again (its watermark), and the changes.
 	const db = new Database(original);
@@ -193,7 +193,7 @@ it("settles a later night's keys before its rows reach raw, with no mutation, as
 		{ row: String(ROWS + 5), order_no: 'DCNEW2' }
 	]);
 	expect(direct!.inRaw).toBe(ROWS + 2);
-	// No loser was taken back out of raw: it never got there.
+	// No loser was taken back out of raw, on either path: it never got there.
 	expect(direct!.mutations).toBe(0);
-	expect({ ...js!, mutations: 0 }).toEqual(direct);
+	expect(js).toEqual(direct);
 });

@@ -10,7 +10,7 @@ import type { Areas } from '../areas/types';
 import { openSourceDatabase, parseSourceLocation } from '../sources/connection';
 import type { Warehouse } from '../warehouse';
 import { rawColumns, type DeclaredTable } from './declarations';
-import { evictTakenBusinessKeys } from './business-keys';
+import { createStagedTable, evictTakenBusinessKeys, settleStagedRows } from './business-keys';
 import { checkSourceColumns, countChangesUpTo, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
 import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
@@ -265,16 +265,21 @@ async function loadOneTable(job: TableJob): Promise<{ load: TableLoad; advance?:
 	try {
 		await checkSourceColumns(job.db, table, job.display);
 		const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
-		// One count serves both choices, the path and the direct load's blocks.
+		const laterNightWithKeys = table.naturalKey !== undefined && watermark !== undefined;
+		// One count serves every choice: the path, the direct load's blocks, and the stage.
 		const changedRows =
-			job.sqliteFile === undefined
+			job.sqliteFile === undefined && !laterNightWithKeys
 				? 0
 				: (job.early.changedRows.get(source) ??
 					(await countChangesUpTo(job.db, table, watermark, Math.max(minRows, BLOCK_SIZING_ROWS))));
 		const direct = job.sqliteFile !== undefined && changedRows >= minRows;
+		// A later night's changes, when fewer than a million, wait in a stage table until their business
+		// keys are settled: a loser taken back out of raw would cost a mutation (settleStagedRows). A first
+		// night's keys are settled in raw, where a second write of every row would cost more.
+		const staged = laterNightWithKeys && changedRows < BLOCK_SIZING_ROWS;
 		const extracted = direct
-			? await loadThroughEngine(job, source, loadStarted, changedRows)
-			: await loadThroughJs(job, source);
+			? await loadThroughEngine(job, source, loadStarted, changedRows, staged)
+			: await loadThroughJs(job, source, staged);
 		const evicted = extracted.keysSettled
 			? 0
 			: await evictTakenBusinessKeys({
@@ -310,7 +315,8 @@ async function loadThroughEngine(
 	job: TableJob,
 	source: string,
 	loadStarted: Date,
-	changedRows: number
+	changedRows: number,
+	stageGoodRows: boolean
 ): Promise<Extracted> {
 	const { table, watermark, options } = job;
 	const { warehouse, runId } = options;
@@ -325,6 +331,7 @@ async function loadThroughEngine(
 		runId,
 		source,
 		changedRows,
+		stageGoodRows,
 		meanwhile: async () =>
 			early === undefined ? findRowsWithTextInNumbers(job.db, job.sqliteFile!, table, watermark) : []
 	});
@@ -347,30 +354,43 @@ async function loadThroughEngine(
 	return { ...extracted, loaded: extracted.read - Number(n), quarantined: Number(n), keysSettled: false };
 }
 
-/** The JavaScript path: keyset pages through knex, pseudonymised and validated in memory. */
-async function loadThroughJs(job: TableJob, source: string): Promise<Extracted> {
+/**
+ * The JavaScript path: keyset pages through knex, pseudonymised and validated in memory. With
+ * `stageGoodRows` the good rows wait in a stage table until their business keys are settled.
+ */
+async function loadThroughJs(job: TableJob, source: string, stageGoodRows: boolean): Promise<Extracted> {
 	const { table, watermark } = job;
+	const { warehouse } = job.options;
 	const result: Extracted = { read: 0, loaded: 0, quarantined: 0, maxCursor: watermark };
 	const loadedAt = new Date().toISOString();
+	const staged = stageGoodRows ? await createStagedTable(warehouse, table) : undefined;
 	for await (const page of extractChanges(job.db, table, watermark)) {
 		result.read += page.length;
 		for (const row of page) {
 			const cursorValue = String(row[table.cursor]);
 			if (result.maxCursor === undefined || cursorValue > result.maxCursor) result.maxCursor = cursorValue;
 		}
-		const routed = await routeRows(job, source, page, loadedAt);
+		const routed = await routeRows(job, source, page, loadedAt, staged);
 		result.loaded += routed.loaded;
 		result.quarantined += routed.quarantined;
 	}
-	return result;
+	if (staged === undefined) return result;
+	const evicted = await settleStagedRows({ warehouse, table, source, staged });
+	return {
+		...result,
+		loaded: result.loaded - evicted,
+		quarantined: result.quarantined + evicted,
+		keysSettled: true
+	};
 }
 
-/** Pseudonymises and validates source rows, and writes each to raw or to the quarantine. */
+/** Pseudonymises and validates source rows, and writes each to raw (or `goodRowsInto`) or to the quarantine. */
 async function routeRows(
 	job: TableJob,
 	source: string,
 	rows: SourceRow[],
-	loadedAt: string
+	loadedAt: string,
+	goodRowsInto: string = `${job.table.rawSchema}.${job.table.rawTable}`
 ): Promise<{ loaded: number; quarantined: number }> {
 	const { table, context } = job;
 	const { warehouse, pseudonymiser, runId } = job.options;
@@ -395,7 +415,7 @@ async function routeRows(
 		good.push([...values, deleted ? 1 : 0, versionOf(String(row[table.cursor])), loadedAt, runId]);
 	}
 	if (good.length > 0) {
-		await warehouse.insert(`${table.rawSchema}.${table.rawTable}`, good, {
+		await warehouse.insert(goodRowsInto, good, {
 			format: 'JSONCompactEachRow',
 			columns: [...rawColumnNames(table), '_deleted', '_version', '_loaded_at', '_run_id']
 		});

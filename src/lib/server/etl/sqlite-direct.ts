@@ -20,7 +20,7 @@ import {
 	type DeclaredColumn,
 	type DeclaredTable
 } from './declarations';
-import { settleStagedRows } from './business-keys';
+import { createStagedTable, settleStagedRows } from './business-keys';
 import { deleteTonightsVersions, loadTimeParam, QUARANTINE_TABLE, rawRelation, rawType } from './raw-tables';
 import type { Extracted } from './run-etl';
 import { EVERY_DAY, STAGE_DATABASE } from './stage';
@@ -84,6 +84,8 @@ export interface DirectLoadOptions<S> {
 	source: string;
 	/** The table's changed rows, counted up to BLOCK_SIZING_ROWS. */
 	changedRows: number;
+	/** Send the good rows to a stage table and settle their business keys there (settleStagedRows). */
+	stageGoodRows: boolean;
 	/** Work for this thread while the engine loads on its own (findRowsWithTextInNumbers). */
 	meanwhile: () => Promise<S>;
 }
@@ -125,8 +127,7 @@ function stageObjects(table: DeclaredTable) {
 		tally: name('tally'),
 		toRaw: name('to_raw'),
 		toQuarantine: name('to_quarantine'),
-		toTally: name('to_tally'),
-		staged: name('staged')
+		toTally: name('to_tally')
 	};
 }
 
@@ -200,12 +201,6 @@ export async function loadTableDirect<S>(options: DirectLoadOptions<S>): Promise
 	${options.watermark === undefined ? '' : `WHERE ${cursor} >= {watermark:String}`}`;
 
 	const objects = stageObjects(table);
-	// A later night's few changed rows of a table with a business key wait in a stage table until their
-	// keys are settled, so that no loser has to be taken back out of raw (settleStagedRows).
-	const staged =
-		table.naturalKey !== undefined &&
-		options.watermark !== undefined &&
-		options.changedRows < BLOCK_SIZING_ROWS;
 	// Dropped columns are not even read; hashed and dated ones leave `changed` only through the
 	// pseudonymising expressions.
 	const numeric = await numericSourceColumns(warehouse, params);
@@ -230,16 +225,14 @@ FROM (${checked})`;
 		...ROUTING_COLUMNS.map(([name, type]) => `${name} ${type}`)
 	];
 	await warehouse.command(`CREATE TABLE ${objects.input} (${inputColumns.join(', ')}) ENGINE = Null`);
-	if (staged) {
-		await warehouse.command(`CREATE TABLE ${objects.staged} ENGINE = Memory EMPTY AS SELECT * FROM ${raw}`);
-	}
+	const staged = options.stageGoodRows ? await createStagedTable(warehouse, table) : undefined;
 	const tallied = tallyColumns(table);
 	await warehouse.command(
 		`CREATE TABLE ${objects.tally} ENGINE = Memory EMPTY AS SELECT ${tallied} FROM ${objects.input}`
 	);
 	// Only our own values are written into the views' text: the run id and source name, as literals.
 	await warehouse.command(
-		`CREATE MATERIALIZED VIEW ${objects.toRaw} TO ${staged ? objects.staged : raw}
+		`CREATE MATERIALIZED VIEW ${objects.toRaw} TO ${staged ?? raw}
 AS SELECT ${[...rawNames, '_deleted', '_version'].join(', ')}, now64(3, 'UTC') AS _loaded_at, ${quoteLiteral(runId)} AS _run_id
 FROM ${objects.input} WHERE _failed = 0`
 	);
@@ -269,22 +262,14 @@ SETTINGS ${directLoadWriteSettings(options.changedRows)}, parallel_view_processi
 	);
 	const read = Number(tally?.read ?? 0);
 	let quarantined = Number(tally?.bad ?? 0);
-	if (staged) {
-		quarantined += await settleStagedRows({
-			warehouse,
-			table,
-			source: options.source,
-			staged: objects.staged
-		});
-		await warehouse.command(`DROP TABLE ${objects.staged}`);
-	}
+	if (staged) quarantined += await settleStagedRows({ warehouse, table, source: options.source, staged });
 	const extracted: Extracted = {
 		read,
 		loaded: read - quarantined,
 		quarantined,
 		maxCursor: read > 0 ? tally!.max_cursor : options.watermark,
 		goodKeysDistinct: Number(tally?.distinct) === 1,
-		keysSettled: staged
+		keysSettled: staged !== undefined
 	};
 	return [extracted, sideResult];
 }
