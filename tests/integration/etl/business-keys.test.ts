@@ -15,6 +15,7 @@ import { loadDeclarations } from '../../../src/lib/server/etl/declarations';
 import { createPseudonymiser } from '../../../src/lib/server/etl/pseudonymise';
 import { runEtl } from '../../../src/lib/server/etl/run-etl';
 import { createWarehouse, type Warehouse } from '../../../src/lib/server/warehouse';
+import { writeMealOrders } from './meal-orders-source';
 
 const KEY = Buffer.alloc(32, 3);
 /** Blocks of 35,000 rows (BLOCKS_PER_SMALLER_TABLE). */
@@ -26,19 +27,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** A meal-orders table of ROWS rows, numbered by `orderNo(id)`, in a SQLite file of its own. */
 function writeOrders(name: string, orderNo: (id: number) => string): string {
 	const file = path.join(dir, `${name}.sqlite`);
-	const db = new Database(file);
-	const township = loadAreas().townships[0]!.code;
-	db.exec(`CREATE TABLE meal_orders (id integer not null primary key, order_no varchar(20) not null,
-		elder_id integer not null, facility_id integer not null, township_code varchar(9) not null,
-		ordered_on date not null, meal varchar(8) not null, amount float not null, subsidy float not null,
-		updated_at datetime not null)`);
-	const insert = db.prepare('INSERT INTO meal_orders VALUES (?, ?, 1, 1, ?, ?, ?, 15.5, 3, ?)');
-	db.transaction(() => {
-		for (let id = 1; id <= ROWS; id++) {
-			insert.run(id, orderNo(id), township, '2026-05-01', '午餐', '2026-05-01 11:30:00');
-		}
-	})();
-	db.close();
+	writeMealOrders(file, ROWS, (id) => ({ orderNo: orderNo(id), amount: 15.5 }));
 	return file;
 }
 

@@ -16,6 +16,7 @@ import { createPseudonymiser } from '../../../src/lib/server/etl/pseudonymise';
 import { runEtl } from '../../../src/lib/server/etl/run-etl';
 import { openSourceDatabase, parseSourceLocation } from '../../../src/lib/server/sources/connection';
 import { createWarehouse } from '../../../src/lib/server/warehouse';
+import { writeMealOrders } from './meal-orders-source';
 
 const KEY = Buffer.alloc(32, 5);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'etl-misread-'));
@@ -30,20 +31,7 @@ afterAll(async () => {
 /** Meal orders 1..rows, changed on 1 May; `amount(id)` is what SQLite holds in the REAL column. */
 function writeOrders(name: string, rows: number, amount: (id: number) => number | string): string {
 	const file = path.join(dir, `${name}.sqlite`);
-	const db = new Database(file);
-	const township = loadAreas().townships[0]!.code;
-	db.exec(`CREATE TABLE meal_orders (id integer not null primary key, order_no varchar(20) not null,
-		elder_id integer not null, facility_id integer not null, township_code varchar(9) not null,
-		ordered_on date not null, meal varchar(8) not null, amount float not null, subsidy float not null,
-		updated_at datetime not null)`);
-	db.exec('CREATE INDEX meal_orders_updated_at ON meal_orders (updated_at)');
-	const insert = db.prepare(`INSERT INTO meal_orders VALUES (?, ?, 1, 1, ?, '2026-05-01', '午餐', ?, 3, ?)`);
-	db.transaction(() => {
-		for (let id = 1; id <= rows; id++) {
-			insert.run(id, `DC${String(id).padStart(10, '0')}`, township, amount(id), '2026-05-01 11:30:00');
-		}
-	})();
-	db.close();
+	writeMealOrders(file, rows, (id) => ({ orderNo: `DC${String(id).padStart(10, '0')}`, amount: amount(id) }));
 	return file;
 }
 
@@ -88,7 +76,11 @@ it('completes a scan that found nothing, and one made before any row had changed
 	const file = writeOrders('clean', 50, () => 15.5);
 	const db = open(file);
 	const scan = await scanEarly(db, file, mealOrders, '2026-06-01 00:00:00');
-	expect(scan).toEqual({ rows: [], highestCursor: undefined });
+	expect(scan).toEqual({
+		rows: [],
+		highestCursor: undefined,
+		columns: ['elder_id', 'facility_id', 'amount', 'subsidy']
+	});
 	const writer = new Database(file);
 	writer
 		.prepare(`UPDATE meal_orders SET amount = 'n/a', updated_at = '2026-06-02 08:00:00' WHERE id = 7`)

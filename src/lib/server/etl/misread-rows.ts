@@ -51,8 +51,17 @@ export async function findRowsWithTextInNumbers(
 	table: DeclaredTable,
 	watermark: string | undefined
 ): Promise<SourceRow[]> {
-	const columns = await numberColumns(db, table);
-	if (columns.length === 0) return [];
+	return scanInBackground(db, file, table, await numberColumns(db, table), watermark);
+}
+
+function scanInBackground(
+	db: Knex,
+	file: string,
+	table: DeclaredTable,
+	columns: string[],
+	watermark: string | undefined
+): Promise<SourceRow[]> {
+	if (columns.length === 0) return Promise.resolve([]);
 	const query = rowsWithText(db, table, columns);
 	if (watermark !== undefined) query.andWhere(table.cursor, '>=', watermark);
 	const { sql, bindings } = query.toSQL().toNative();
@@ -64,6 +73,8 @@ export interface EarlyScan {
 	rows: SourceRow[];
 	/** Undefined when no row had changed: then every changed row is newer than the scan. */
 	highestCursor: string | undefined;
+	/** The number columns it looked at, which the look after the load checks too. */
+	columns: string[];
 }
 
 /** findRowsWithTextInNumbers, noting first how far the table's cursor had got. */
@@ -76,8 +87,13 @@ export async function scanEarly(
 	const highest = db(table.sourceTable).max({ highest: table.cursor });
 	if (watermark !== undefined) highest.where(table.cursor, '>=', watermark);
 	const [{ highest: cursor } = { highest: null }] = (await highest) as { highest: unknown }[];
-	const rows = await findRowsWithTextInNumbers(db, file, table, watermark);
-	return { rows, highestCursor: cursor === null || cursor === undefined ? undefined : String(cursor) };
+	const columns = await numberColumns(db, table);
+	const rows = await scanInBackground(db, file, table, columns, watermark);
+	return {
+		rows,
+		columns,
+		highestCursor: cursor === null || cursor === undefined ? undefined : String(cursor)
+	};
 }
 
 /**
@@ -92,7 +108,7 @@ export async function completeEarlyScan(
 	watermark: string | undefined,
 	scan: EarlyScan
 ): Promise<SourceRow[]> {
-	const columns = await numberColumns(db, table);
+	const { columns } = scan;
 	if (columns.length === 0) return [];
 	const since = scan.highestCursor ?? watermark;
 	const changedSince = rowsWithText(db, table, columns);

@@ -176,7 +176,6 @@ async function startEarlyScans(
 ): Promise<EarlyWork> {
 	const work: EarlyWork = { changedRows: new Map(), scans: new Map() };
 	const minRows = options.directSqliteMinRows ?? DIRECT_MIN_ROWS;
-	const countUpTo = Math.max(minRows, BLOCK_SIZING_ROWS);
 	const earlyMinRows = Math.max(minRows, options.earlyScanMinRows ?? BLOCK_SIZING_ROWS);
 	let previous: Promise<unknown> = Promise.resolve();
 	for (const { tables, db, sqliteFile } of systems) {
@@ -184,7 +183,9 @@ async function startEarlyScans(
 		for (const table of tables) {
 			const source = sourceName(table);
 			const watermark = watermarks.get(source);
-			const counted = await countChangesUpTo(db, table, watermark, countUpTo).catch(() => undefined);
+			const counted = await countChangesUpTo(db, table, watermark, changeCountLimit(options)).catch(
+				() => undefined
+			);
 			if (counted === undefined) continue;
 			work.changedRows.set(source, counted);
 			if (counted < earlyMinRows) continue;
@@ -195,6 +196,14 @@ async function startEarlyScans(
 		}
 	}
 	return work;
+}
+
+/**
+ * How far a table's changed rows are counted: enough to choose its path, size the direct load's blocks
+ * and decide whether its rows are staged. The early count and the load's own use the same limit.
+ */
+function changeCountLimit(options: EtlOptions): number {
+	return Math.max(options.directSqliteMinRows ?? DIRECT_MIN_ROWS, BLOCK_SIZING_ROWS);
 }
 
 /** What an extraction path reports: its counts and the highest cursor value it read. */
@@ -271,7 +280,7 @@ async function loadOneTable(job: TableJob): Promise<{ load: TableLoad; advance?:
 			job.sqliteFile === undefined && !laterNightWithKeys
 				? 0
 				: (job.early.changedRows.get(source) ??
-					(await countChangesUpTo(job.db, table, watermark, Math.max(minRows, BLOCK_SIZING_ROWS))));
+					(await countChangesUpTo(job.db, table, watermark, changeCountLimit(options))));
 		const direct = job.sqliteFile !== undefined && changedRows >= minRows;
 		// A later night's changes, when fewer than a million, wait in a stage table until their business
 		// keys are settled: a loser taken back out of raw would cost a mutation (settleStagedRows). A first
