@@ -119,6 +119,10 @@ await runCli(async () => {
 			const etlRowsPerSecond = night.rows / night.etlSeconds;
 			const directRowsPerSecond = source.rows / directSeconds;
 			const copyRowsPerSecond = copy.rows / copy.seconds;
+			// The copy against the bare read just before it: about as close as any load writing MergeTree can
+			// come to the read on this machine.
+			const lastRead = reads.at(-1)!;
+			const copyToDirectRatio = copyRowsPerSecond / (lastRead.rows / lastRead.seconds);
 			const result = {
 				date: new Date().toISOString(),
 				machine: describeMachine(),
@@ -143,6 +147,7 @@ await runCli(async () => {
 				nights,
 				directCopy: { rows: copy.rows, seconds: copy.seconds, rowsPerSecond: copyRowsPerSecond },
 				etlToCopyRatio: etlRowsPerSecond / copyRowsPerSecond,
+				copyToDirectRatio,
 				tick: {
 					day: tick.day,
 					writeSeconds: tickWriteSeconds,
@@ -171,6 +176,7 @@ await runCli(async () => {
 					`| ETL ÷ direct read, each night (ETL s / bare read s before and after) | ${nights.map((n) => `${n.etlToDirectRatio.toFixed(2)} × (${n.etlSeconds.toFixed(1)} / ${n.directReadSecondsBefore.toFixed(1)}, ${n.directReadSecondsAfter.toFixed(1)})`).join('; ')} |`,
 					`| ClickHouse plain copy into MergeTree rows/s (${copy.seconds.toFixed(1)} s) | ${Math.round(copyRowsPerSecond).toLocaleString('en-US')} |`,
 					`| ETL ÷ plain copy | ${result.etlToCopyRatio.toFixed(2)} × |`,
+					`| plain copy ÷ direct read (the last read, ${lastRead.seconds.toFixed(1)} s) | ${copyToDirectRatio.toFixed(2)} × |`,
 					`| build (models + tests + publish), s | ${night.buildSeconds.toFixed(1)} |`,
 					`| first night total, s | ${night.totalSeconds.toFixed(1)} |`,
 					`| tick: rows read / quarantined | ${tickNight.rowsRead} / ${tickNight.rowsQuarantined} |`,
