@@ -13,7 +13,7 @@ import { rawColumns, type DeclaredTable } from './declarations';
 import { createStagedTable, evictTakenBusinessKeys, settleStagedRows } from './business-keys';
 import { checkSourceColumns, countChangesUpTo, extractChanges } from './extract';
 import type { Pseudonymiser, SourceRow } from './pseudonymise';
-import { ensureRawTables, QUARANTINE_TABLE } from './raw-tables';
+import { ensureRawTables, QUARANTINE_TABLE, rawRelation } from './raw-tables';
 import { completeEarlyScan, findRowsWithTextInNumbers, scanEarly, type EarlyScan } from './misread-rows';
 import { BLOCK_SIZING_ROWS, loadTableDirect, withdrawRows } from './sqlite-direct';
 import { closeStage, openStage } from './stage';
@@ -399,7 +399,7 @@ async function routeRows(
 	source: string,
 	rows: SourceRow[],
 	loadedAt: string,
-	goodRowsInto: string = `${job.table.rawSchema}.${job.table.rawTable}`
+	goodRowsInto: string = rawRelation(job.table)
 ): Promise<{ loaded: number; quarantined: number }> {
 	const { table, context } = job;
 	const { warehouse, pseudonymiser, runId } = job.options;
